@@ -1,0 +1,45 @@
+// machi: the Machi runtime.
+#include <cstdio>
+#include <string>
+
+#include "runtime/cli/commands.h"
+#include "runtime/plugin/plugin_loader.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: machi <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  serve --manifest FILE [--manifest FILE…] [--plugin-dir DIR…] [--data DIR] [--once]\n"
+    "        load the manifests' mini-apps and run (HTTP arrives with the next release)\n"
+    "  plugin-info FILE.so        print a plugin's ABI version, id, version and hooks\n"
+    "  plugin-call FILE.so [--config JSON] [--method M] [--body TEXT] [--claim NAME=VALUE…]\n"
+    "              [--header NAME=VALUE…] PATH\n"
+    "        create one instance and send it one request; print the answer\n"
+    "  version                    print the runtime and ABI versions\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  std::string command = argv[1];
+  machi::cli::Args args(argv + 2, argv + argc);
+  if (command == "serve") return machi::cli::serve(args);
+  if (command == "plugin-info") return machi::cli::plugin_info(args);
+  if (command == "plugin-call") return machi::cli::plugin_call(args);
+  if (command == "version" || command == "--version") {
+    std::printf("machi %s (plugin ABI %s)\n", machi::runtime_version(),
+                machi::runtime_abi_version().c_str());
+    return 0;
+  }
+  if (command == "help" || command == "--help" || command == "-h") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  std::fprintf(stderr, "machi: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+  return 2;
+}

@@ -1,0 +1,37 @@
+// LiveHub: named live channels inside one process. Plugins publish through the host API;
+// the HTTP layer subscribes a client's stream (WebSocket/SSE) to a channel.
+// A channel key is "municipality/mount/channel", so instances never see each other's channels.
+// Thread-safety: all methods are thread-safe. Subscribers are called on the publishing thread
+// and must not block (they queue the message for their own connection).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace machi {
+
+class LiveHub {
+ public:
+  using Subscriber = std::function<void(std::string_view message)>;
+
+  // Returns an id for unsubscribe().
+  uint64_t subscribe(const std::string& channel_key, Subscriber subscriber);
+  void unsubscribe(uint64_t id);
+  // Number of subscribers reached.
+  uint32_t publish(const std::string& channel_key, std::string_view message);
+
+  static std::string channel_key(std::string_view municipality, std::string_view mount,
+                                 std::string_view channel);
+
+ private:
+  std::mutex mutex_;
+  uint64_t next_id_ = 1;
+  std::map<uint64_t, std::pair<std::string, std::shared_ptr<Subscriber>>> subscribers_;
+};
+
+}  // namespace machi

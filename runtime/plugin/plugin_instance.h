@@ -1,0 +1,96 @@
+// PluginInstance: one plugin mounted once (municipality × mini-app id) with that mount's config
+// and its own database file. Turns runtime values into ABI calls and checks what comes back.
+//
+// Thread-safety: handle_request and the optional-hook calls may run concurrently from several
+// threads (the plugin's hooks are documented as such). Destruction must follow the last call:
+// the owner (the router) holds a shared_ptr per in-flight request. The destructor answers every
+// still-pending request with 503 before calling on_instance_destroy.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/live/live_hub.h"
+#include "runtime/plugin/plugin_loader.h"
+#include "runtime/plugin/plugin_types.h"
+#include "runtime/status.h"
+
+struct machi_instance_ctx;
+
+namespace machi {
+
+struct InstanceOptions {
+  std::string municipality_id;
+  std::string mount_id;
+  std::string config_json = "{}";
+  std::filesystem::path database_file;
+  LiveHub* live = nullptr;
+  std::chrono::milliseconds deadline{5000};
+};
+
+struct HealthReport {
+  bool healthy = true;
+  std::string reason;       // why not, for operators
+  std::string detail_json;  // the plugin's own detail, may be empty
+};
+
+struct ConfigProblem {
+  std::string path;  // JSON pointer inside the mount's config
+  std::string message;
+};
+
+class PluginInstance {
+ public:
+  using Done = std::function<void(PluginResponse)>;
+
+  static Result<std::unique_ptr<PluginInstance>> create(std::shared_ptr<const LoadedPlugin> plugin,
+                                                        InstanceOptions options);
+  ~PluginInstance();
+  PluginInstance(const PluginInstance&) = delete;
+  PluginInstance& operator=(const PluginInstance&) = delete;
+
+  // Runs on_request on the calling thread. `done` is called exactly once: before this returns,
+  // or later from the thread that completes the pending request, or by expire_overdue (504).
+  void handle_request(const PluginRequest& request, Done done);
+  size_t expire_overdue(std::chrono::steady_clock::time_point now);
+  size_t pending_requests() const;
+
+  // Optional hooks. A plugin without the hook answers as documented per call.
+  Result<std::string> info_card(const Claims& claims, std::string_view locale);  // "" = none
+  HealthReport health();
+  Result<std::string> export_subject(std::string_view subject);  // "null" without the hook
+  Status erase_subject(std::string_view subject);                 // ok without the hook
+  // Delivers scheduled events due at `now_unix_ms`; returns how many the plugin accepted.
+  size_t deliver_due_events(int64_t now_unix_ms);
+
+  bool healthy() const;
+  const LoadedPlugin& plugin() const { return *plugin_; }
+  const std::string& mount_id() const;
+  const std::filesystem::path& database_file() const;
+
+ private:
+  PluginInstance(std::shared_ptr<const LoadedPlugin> plugin,
+                 std::unique_ptr<machi_instance_ctx> ctx);
+  void note_failure(const char* hook, machi_status status);
+  Result<std::string> checked_output(const char* hook, machi_status status, std::string data,
+                                     bool allow_empty);
+
+  std::shared_ptr<const LoadedPlugin> plugin_;
+  std::unique_ptr<machi_instance_ctx> ctx_;
+  void* instance_ = nullptr;
+};
+
+// Runs the plugin's on_config_validate on `config_json`. Without the hook every config is valid.
+// A failure status means the hook itself misbehaved (malformed problem list).
+Result<std::vector<ConfigProblem>> validate_config(const LoadedPlugin& plugin,
+                                                   std::string_view config_json);
+
+// {"error":{"code":…,"message":…}} — the runtime's one error body.
+std::string json_error_body(std::string_view code, std::string_view message);
+
+}  // namespace machi

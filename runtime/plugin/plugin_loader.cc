@@ -1,0 +1,222 @@
+#include "runtime/plugin/plugin_loader.h"
+
+#ifndef BOOST_DLL_USE_STD_FS
+#define BOOST_DLL_USE_STD_FS  // std::filesystem paths, not Boost.Filesystem
+#endif
+#include <boost/dll/shared_library.hpp>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+
+#include <array>
+#include <cstring>
+#include <fstream>
+
+#include "runtime/plugin/host_api.h"
+
+#ifndef MACHI_VERSION
+#define MACHI_VERSION "0.0.0"
+#endif
+
+namespace machi {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Plugins stay loaded until the process exits: unloading code that may still have a thread,
+// an atexit handler or a TLS destructor running is how runtimes crash.
+std::vector<boost::dll::shared_library>& keep_loaded() {
+  static auto* libraries = new std::vector<boost::dll::shared_library>();
+  return *libraries;
+}
+
+std::string version_text(uint32_t major, uint32_t minor) {
+  return std::to_string(major) + "." + std::to_string(minor);
+}
+
+Result<std::string> sha256_of(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Status::error("plugin " + file.string() + ": cannot read the file");
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  std::array<char, 1 << 16> buffer;
+  while (in) {
+    in.read(buffer.data(), buffer.size());
+    EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<size_t>(in.gcount()));
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(ctx.get(), digest, &length);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned i = 0; i < length; ++i) {
+    hex.push_back(kHex[digest[i] >> 4]);
+    hex.push_back(kHex[digest[i] & 0xf]);
+  }
+  return hex;
+}
+
+// Copies `file` to <cache>/<hash>.so unless it is there already; write-then-rename so a
+// half-written copy is never loaded.
+Result<fs::path> content_addressed_copy(const fs::path& file, const fs::path& cache,
+                                        const std::string& hash) {
+  std::error_code ec;
+  fs::create_directories(cache, ec);
+  if (ec) return Status::error("plugin cache " + cache.string() + ": " + ec.message());
+  fs::path target = cache / (hash + ".so");
+  if (fs::exists(target, ec)) return target;
+  fs::path temporary = cache / (hash + ".so.tmp" + std::to_string(::getpid()));
+  fs::copy_file(file, temporary, fs::copy_options::overwrite_existing, ec);
+  if (!ec) fs::permissions(temporary, fs::perms::owner_read | fs::perms::owner_exec |
+                                          fs::perms::group_read | fs::perms::group_exec, ec);
+  if (!ec) fs::rename(temporary, target, ec);
+  if (ec) {
+    fs::remove(temporary, ec);
+    return Status::error("plugin " + file.string() + ": cannot copy to " + target.string() +
+                         ": " + ec.message());
+  }
+  return target;
+}
+
+bool valid_plugin_id(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string view_to_string(machi_str s) { return s.ptr ? std::string(s.ptr, s.len) : ""; }
+
+constexpr uint32_t kRequiredHooksSize =
+    static_cast<uint32_t>(offsetof(machi_plugin_hooks, on_config_validate));
+
+// Checks what the plugin answered; fills `plugin`. `where` starts every message.
+Status check_handshake(const machi_negotiate_out& out, const std::string& where,
+                       LoadedPlugin& plugin) {
+  const std::string ours = runtime_abi_version();
+  const std::string theirs = version_text(out.abi_major, out.abi_minor);
+  if (out.abi_major != MACHI_ABI_MAJOR) {
+    return Status::error(where + "built for ABI " + theirs + ", this runtime implements ABI " +
+                         ours + ": a different major version never loads; rebuild the plugin " +
+                         "against the " + ours + " SDK");
+  }
+  if (out.abi_minor > MACHI_ABI_MINOR) {
+    return Status::error(where + "built for ABI " + theirs + ", newer than this runtime's ABI " +
+                         ours + ": upgrade the runtime, or rebuild the plugin against the " +
+                         ours + " SDK");
+  }
+  if (!out.hooks) return Status::error(where + "negotiate answered no hook table");
+  if (out.hooks->struct_size < kRequiredHooksSize) {
+    return Status::error(where + "hook table of " + std::to_string(out.hooks->struct_size) +
+                         " bytes is shorter than the required hooks (" +
+                         std::to_string(kRequiredHooksSize) + " bytes)");
+  }
+  std::memcpy(&plugin.hooks, out.hooks,
+              std::min<size_t>(out.hooks->struct_size, sizeof(machi_plugin_hooks)));
+  plugin.hooks_struct_size = out.hooks->struct_size;
+  plugin.hooks.struct_size = sizeof(machi_plugin_hooks);
+  if (!plugin.hooks.on_instance_create || !plugin.hooks.on_instance_destroy ||
+      !plugin.hooks.on_request) {
+    return Status::error(where + "a required hook (on_instance_create, on_instance_destroy, " +
+                         "on_request) is NULL");
+  }
+  plugin.abi_major = out.abi_major;
+  plugin.abi_minor = out.abi_minor;
+  plugin.flags = out.flags;
+  plugin.id = view_to_string(out.plugin_id);
+  plugin.version = view_to_string(out.plugin_version);
+  plugin.description = view_to_string(out.description);
+  if (!valid_plugin_id(plugin.id)) {
+    return Status::error(where + "plugin id '" + plugin.id +
+                         "' is not 1–64 characters of [a-z0-9_-]");
+  }
+  if (plugin.version.empty() || plugin.version.size() > 64) {
+    return Status::error(where + "plugin version must be 1–64 characters");
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+std::string runtime_abi_version() { return version_text(MACHI_ABI_MAJOR, MACHI_ABI_MINOR); }
+const char* runtime_version() { return MACHI_VERSION; }
+
+std::vector<std::string> LoadedPlugin::implemented_hooks() const {
+  std::vector<std::string> names;
+  auto add = [&](const void* fn, const char* name) {
+    if (fn) names.emplace_back(name);
+  };
+  add(reinterpret_cast<const void*>(hooks.on_instance_create), "on_instance_create");
+  add(reinterpret_cast<const void*>(hooks.on_instance_destroy), "on_instance_destroy");
+  add(reinterpret_cast<const void*>(hooks.on_request), "on_request");
+  add(reinterpret_cast<const void*>(hooks.on_config_validate), "on_config_validate");
+  add(reinterpret_cast<const void*>(hooks.on_event), "on_event");
+  add(reinterpret_cast<const void*>(hooks.on_info_card), "on_info_card");
+  add(reinterpret_cast<const void*>(hooks.on_health), "on_health");
+  add(reinterpret_cast<const void*>(hooks.on_subject_export), "on_subject_export");
+  add(reinterpret_cast<const void*>(hooks.on_subject_erase), "on_subject_erase");
+  return names;
+}
+
+Result<std::shared_ptr<const LoadedPlugin>> PluginLoader::load(const fs::path& file) {
+  const std::string where = "plugin " + file.string() + ": ";
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) return Status::error(where + "no such file");
+  if (fs::file_size(file, ec) > kMaxPluginBytes) {
+    return Status::error(where + "larger than " + std::to_string(kMaxPluginBytes) + " bytes");
+  }
+  Result<std::string> hash = sha256_of(file);
+  if (!hash) return hash.status();
+
+  std::lock_guard lock(mutex_);
+  if (auto it = by_hash_.find(hash.value()); it != by_hash_.end()) return it->second;
+  Result<fs::path> copy = content_addressed_copy(file, cache_dir_, hash.value());
+  if (!copy) return copy.status();
+
+  boost::dll::shared_library library;
+  try {
+    library.load(copy.value(), boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+  } catch (const std::exception& e) {
+    return Status::error(where + "cannot be loaded as a shared library: " + e.what());
+  }
+  if (!library.has(MACHI_NEGOTIATE_SYMBOL)) {
+    return Status::error(where + "exports no " MACHI_NEGOTIATE_SYMBOL
+                         " symbol: not a Machi plugin, or built without MACHI_PLUGIN "
+                         "(runtime ABI " + runtime_abi_version() + ")");
+  }
+  auto negotiate = library.get<machi_status(const machi_negotiate_in*, machi_negotiate_out*)>(
+      MACHI_NEGOTIATE_SYMBOL);
+  keep_loaded().push_back(library);
+
+  const std::string version = runtime_version();
+  machi_negotiate_in in{};
+  in.struct_size = sizeof(in);
+  in.abi_major = MACHI_ABI_MAJOR;
+  in.abi_minor = MACHI_ABI_MINOR;
+  in.runtime_version = machi_str{version.data(), version.size()};
+  in.host = host_api();
+  machi_negotiate_out out{};
+  out.struct_size = sizeof(out);
+  machi_status status;
+  try {
+    status = negotiate(&in, &out);
+  } catch (...) {
+    return Status::error(where + "negotiate threw an exception across the C ABI");
+  }
+  if (status != MACHI_OK) {
+    return Status::error(where + "refused runtime ABI " + runtime_abi_version() + " (plugin ABI " +
+                         version_text(out.abi_major, out.abi_minor) + ", status " +
+                         std::to_string(status) + ")");
+  }
+  auto plugin = std::make_shared<LoadedPlugin>();
+  if (Status s = check_handshake(out, where, *plugin); !s) return s;
+  plugin->source = fs::absolute(file, ec);
+  plugin->loaded_from = copy.value();
+  plugin->sha256 = hash.value();
+  by_hash_.emplace(hash.value(), plugin);
+  return std::shared_ptr<const LoadedPlugin>(plugin);
+}
+
+}  // namespace machi

@@ -1,0 +1,56 @@
+// PluginLoader: loads a plugin .so through Boost.DLL, negotiates the ABI and keeps it loaded
+// for the life of the process (the runtime never dlcloses). Each file is first copied to a
+// content-addressed path (<cache>/<sha256>.so), so a new build at the same path is new code,
+// and loading identical bytes twice yields the same LoadedPlugin.
+// Thread-safety: load() is thread-safe; a LoadedPlugin is immutable.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "machi/plugin_api.h"
+#include "runtime/status.h"
+
+namespace machi {
+
+struct LoadedPlugin {
+  std::filesystem::path source;       // the file that was asked for
+  std::filesystem::path loaded_from;  // its content-addressed copy
+  std::string sha256;
+  uint32_t abi_major = 0;
+  uint32_t abi_minor = 0;
+  uint32_t flags = 0;
+  std::string id;
+  std::string version;
+  std::string description;
+  uint32_t hooks_struct_size = 0;  // as the plugin declared it
+  machi_plugin_hooks hooks{};      // full-size copy: hooks beyond the plugin's table are NULL
+
+  bool nonblocking() const { return (flags & MACHI_PLUGIN_FLAG_NONBLOCKING) != 0; }
+  std::vector<std::string> implemented_hooks() const;
+};
+
+class PluginLoader {
+ public:
+  static constexpr uintmax_t kMaxPluginBytes = 256ull * 1024 * 1024;
+
+  explicit PluginLoader(std::filesystem::path cache_dir) : cache_dir_(std::move(cache_dir)) {}
+  Result<std::shared_ptr<const LoadedPlugin>> load(const std::filesystem::path& file);
+
+ private:
+  std::filesystem::path cache_dir_;
+  std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<const LoadedPlugin>> by_hash_;
+};
+
+// "1.0": the ABI this runtime implements.
+std::string runtime_abi_version();
+// The runtime's own version, e.g. "0.1.0".
+const char* runtime_version();
+
+}  // namespace machi

@@ -1,0 +1,44 @@
+// Runtime-side values that cross into a plugin call: the request a plugin sees, the response it
+// gives, and the claims view. The HTTP layer fills these; PluginInstance turns them into the
+// ABI's views. Thread-safety: plain values.
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "machi/plugin_api.h"
+
+// The concrete type behind the ABI's opaque machi_claims: the claims this mini-app was granted
+// and the resident consented to, already filtered.
+struct machi_claims {
+  std::map<std::string, std::string, std::less<>> values;
+};
+
+namespace machi {
+
+using Claims = machi_claims;
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+struct PluginRequest {
+  std::string method = "GET";
+  std::string path = "/";  // below /apps/{id}
+  std::string query;
+  std::string body;
+  HeaderList headers;      // names lower-case; filtered before the plugin sees them
+  Claims claims;
+  std::string request_id;
+};
+
+struct PluginResponse {
+  unsigned status = 200;
+  std::string content_type;
+  std::string body;
+  HeaderList headers;
+};
+
+// Headers that never reach a plugin: credentials and what a proxy says about the client.
+bool is_hidden_request_header(std::string_view lower_name);
+
+}  // namespace machi

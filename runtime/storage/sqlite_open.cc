@@ -1,0 +1,63 @@
+#include "runtime/storage/sqlite_open.h"
+
+#include <string>
+#include <system_error>
+
+namespace machi::storage {
+namespace {
+
+Status exec_pragma(sqlite3* db, const char* sql, const std::filesystem::path& file) {
+  char* error = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+    std::string message = "database " + file.string() + ": `" + sql + "` failed: " +
+                          (error ? error : sqlite3_errmsg(db));
+    sqlite3_free(error);
+    return Status::error(message);
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<SqliteHandle> open_database(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
+  if (ec) return Status::error("database " + file.string() + ": cannot create its directory: " +
+                               ec.message());
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(file.c_str(), &raw,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                           nullptr);
+  SqliteHandle db(raw);
+  if (rc != SQLITE_OK) {
+    return Status::error("database " + file.string() + ": cannot open: " +
+                         (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+  }
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  sqlite3_db_config(raw, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+  sqlite3_db_config(raw, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
+  sqlite3_db_config(raw, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, nullptr);
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+                             "PRAGMA foreign_keys=ON"}) {
+    if (Status s = exec_pragma(raw, pragma, file); !s) return s;
+  }
+  return db;
+}
+
+Result<std::string> read_pragma(sqlite3* db, const char* pragma) {
+  std::string sql = std::string("PRAGMA ") + pragma;
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
+    return Status::error(sql + ": " + sqlite3_errmsg(db));
+  }
+  std::string value;
+  if (sqlite3_step(stmt) == SQLITE_ROW) {
+    const unsigned char* text = sqlite3_column_text(stmt, 0);
+    if (text) value = reinterpret_cast<const char*>(text);
+  }
+  sqlite3_finalize(stmt);
+  return value;
+}
+
+}  // namespace machi::storage

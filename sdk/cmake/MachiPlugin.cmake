@@ -1,0 +1,28 @@
+# machi_add_plugin(<target> SOURCES <file>... [LIBRARIES <lib>...])
+#
+# Builds a Machi plugin: a MODULE library <target>.so with hidden visibility and a linker version
+# script, so `machi_plugin_negotiate` is its only exported symbol; links the SDK; refuses
+# undefined symbols at link time (-z defs) so a missing library fails the build, not the load.
+set(_MACHI_PLUGIN_CMAKE_DIR "${CMAKE_CURRENT_LIST_DIR}")
+
+function(machi_add_plugin target)
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "" "SOURCES;LIBRARIES")
+  if(NOT ARG_SOURCES)
+    message(FATAL_ERROR "machi_add_plugin(${target}): SOURCES is required")
+  endif()
+  add_library(${target} MODULE ${ARG_SOURCES})
+  target_link_libraries(${target} PRIVATE Machi::sdk ${ARG_LIBRARIES})
+  set_target_properties(${target} PROPERTIES
+    PREFIX ""
+    CXX_STANDARD 20
+    CXX_STANDARD_REQUIRED ON
+    C_VISIBILITY_PRESET hidden
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+  if(DEFINED MACHI_PLUGIN_OUTPUT_DIR)  # in-tree: every plugin lands in one folder
+    set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY "${MACHI_PLUGIN_OUTPUT_DIR}")
+  endif()
+  set(map "${_MACHI_PLUGIN_CMAKE_DIR}/machi_plugin.map")
+  target_link_options(${target} PRIVATE "LINKER:--version-script=${map}" "LINKER:-z,defs")
+  set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS "${map}")
+endfunction()

@@ -1,0 +1,116 @@
+// JSON helpers over Boost.JSON: parsing with a clear error, and ConfigReader, which reads a
+// mount's config and collects every problem with its JSON pointer instead of stopping at the
+// first (so `machi check` can list them all).
+#pragma once
+
+#include <boost/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace machi::sdk {
+
+struct ConfigProblem {
+  std::string path;  // JSON pointer, "" for the whole config
+  std::string message;
+};
+
+// Parses `text`; nullopt and `error` set (with the byte offset) when it is not JSON.
+inline std::optional<boost::json::value> parse_json(std::string_view text, std::string& error) {
+  boost::system::error_code ec;
+  boost::json::stream_parser parser;
+  size_t used = parser.write_some(text.data(), text.size(), ec);
+  if (!ec) parser.finish(ec);
+  if (ec) {
+    error = "invalid JSON at byte " + std::to_string(used) + ": " + ec.message();
+    return std::nullopt;
+  }
+  return parser.release();
+}
+
+// Reads one JSON object, remembering the pointer of each key for problems.
+class ConfigReader {
+ public:
+  ConfigReader(const boost::json::value& value, std::vector<ConfigProblem>& problems,
+               std::string pointer = "")
+      : problems_(problems), pointer_(std::move(pointer)) {
+    object_ = value.if_object();
+    if (!object_) problems_.push_back({pointer_, "must be a JSON object"});
+  }
+
+  bool has(std::string_view key) const { return object_ && object_->contains(key); }
+
+  std::string string(std::string_view key, std::string fallback, bool required = false) {
+    const boost::json::value* v = find(key, required);
+    if (!v) return fallback;
+    if (!v->is_string()) return problem(key, "must be a string"), fallback;
+    return std::string(v->as_string());
+  }
+
+  int64_t integer(std::string_view key, int64_t fallback, int64_t min, int64_t max,
+                  bool required = false) {
+    const boost::json::value* v = find(key, required);
+    if (!v) return fallback;
+    auto n = v->is_int64() ? std::optional<int64_t>(v->as_int64())
+           : v->is_uint64() && v->as_uint64() <= INT64_MAX
+               ? std::optional<int64_t>(static_cast<int64_t>(v->as_uint64()))
+               : std::nullopt;
+    if (!n) return problem(key, "must be an integer"), fallback;
+    if (*n < min || *n > max) {
+      problem(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+      return fallback;
+    }
+    return *n;
+  }
+
+  bool boolean(std::string_view key, bool fallback, bool required = false) {
+    const boost::json::value* v = find(key, required);
+    if (!v) return fallback;
+    if (!v->is_bool()) return problem(key, "must be true or false"), fallback;
+    return v->as_bool();
+  }
+
+  // A nested object; absent → nullopt (and a problem when required).
+  std::optional<ConfigReader> object(std::string_view key, bool required = false) {
+    const boost::json::value* v = find(key, required);
+    if (!v) return std::nullopt;
+    return ConfigReader(*v, problems_, child(key));
+  }
+
+  // A nested array; absent → empty (and a problem when required).
+  const boost::json::array* array(std::string_view key, bool required = false) {
+    const boost::json::value* v = find(key, required);
+    if (!v) return nullptr;
+    if (!v->is_array()) return problem(key, "must be an array"), nullptr;
+    return &v->as_array();
+  }
+
+  std::string child(std::string_view key) const {
+    std::string escaped;  // RFC 6901: ~ → ~0, / → ~1
+    for (char c : key) {
+      if (c == '~') escaped += "~0";
+      else if (c == '/') escaped += "~1";
+      else escaped += c;
+    }
+    return pointer_ + "/" + escaped;
+  }
+  void problem(std::string_view key, std::string message) {
+    problems_.push_back({child(key), std::move(message)});
+  }
+
+ private:
+  const boost::json::value* find(std::string_view key, bool required) {
+    const boost::json::value* v = object_ ? object_->if_contains(key) : nullptr;
+    if (!v && required && object_) problem(key, "is required");
+    return v;
+  }
+
+  std::vector<ConfigProblem>& problems_;
+  std::string pointer_;
+  const boost::json::object* object_ = nullptr;
+};
+
+}  // namespace machi::sdk
