@@ -18,6 +18,12 @@ std::unordered_map<const machi_stmt*, std::thread::id>& registry() {
 }
 
 machi_status sqlite_failure(machi_stmt* s, int rc, std::string& error) {
+  std::string& denied = s->connection->denied;  // a re-prepare after a schema change re-checks
+  if (!denied.empty()) {
+    error = "refused by the storage policy: " + denied;
+    denied.clear();
+    return MACHI_ERR_DENIED;
+  }
   error = sqlite3_errmsg(s->connection->db.get());
   return status_from_sqlite(rc);
 }

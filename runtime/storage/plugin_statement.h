@@ -19,6 +19,7 @@ namespace machi::storage {
 struct StoreConnection {
   SqliteHandle db;
   bool host_mode = false;                    // runtime SQL: may touch _machi_* tables
+  std::string denied;                        // what the authorizer last refused, if anything
   std::unordered_set<machi_stmt*> statements;  // guarded by the registry mutex
 };
 

@@ -34,20 +34,47 @@ bool pragma_allowed(const char* name, const char* value) {
          (value == nullptr || sqlite3_stricmp(name, "foreign_keys") != 0);
 }
 
+// Why `action` is refused, or nullptr when it is allowed.
+const char* refusal(int action, const char* a, const char* b) {
+  switch (action) {
+    case SQLITE_ATTACH:  // also VACUUM and VACUUM INTO, which attach internally
+      return "ATTACH and VACUUM are not available to plugins";
+    case SQLITE_DETACH:
+      return "DETACH is not available to plugins";
+    case SQLITE_PRAGMA:
+      return pragma_allowed(a, b) ? nullptr
+                                  : "this PRAGMA is not available to plugins (allowed: "
+                                    "user_version, foreign_keys and read-only introspection)";
+    case SQLITE_FUNCTION:
+      return (b && sqlite3_stricmp(b, "load_extension") == 0)
+                 ? "load_extension is not available to plugins"
+                 : nullptr;
+    default:
+      return (is_reserved_name(a) || is_reserved_name(b))
+                 ? "tables named _machi_* belong to the runtime"
+                 : nullptr;
+  }
+}
+
 int authorize(void* user, int action, const char* a, const char* b, const char*, const char*) {
   auto* connection = static_cast<StoreConnection*>(user);
   if (connection->host_mode) return SQLITE_OK;
-  switch (action) {
-    case SQLITE_ATTACH:  // also VACUUM and VACUUM INTO, which attach internally
-    case SQLITE_DETACH:
-      return SQLITE_DENY;
-    case SQLITE_PRAGMA:
-      return pragma_allowed(a, b) ? SQLITE_OK : SQLITE_DENY;
-    case SQLITE_FUNCTION:
-      return (b && sqlite3_stricmp(b, "load_extension") == 0) ? SQLITE_DENY : SQLITE_OK;
-    default:
-      return (is_reserved_name(a) || is_reserved_name(b)) ? SQLITE_DENY : SQLITE_OK;
+  const char* why = refusal(action, a, b);
+  if (!why) return SQLITE_OK;
+  connection->denied = why;
+  return SQLITE_DENY;
+}
+
+// A failed statement's status and message; an authorizer refusal becomes MACHI_ERR_DENIED
+// whatever code SQLite chose to report it with.
+machi_status sql_failure(StoreConnection& c, int rc, std::string& error) {
+  if (!c.denied.empty()) {
+    error = "refused by the storage policy: " + c.denied;
+    c.denied.clear();
+    return MACHI_ERR_DENIED;
   }
+  error = sqlite3_errmsg(c.db.get());
+  return status_from_sqlite(rc);
 }
 
 constexpr const char* kJobsSchema =
@@ -138,23 +165,22 @@ machi_status PluginStore::exec(std::string_view sql, std::string& error) {
     error = "SQL text longer than " + std::to_string(kMaxSqlBytes) + " bytes";
     return MACHI_ERR_TOO_LARGE;
   }
-  sqlite3* db = c.value()->db.get();
-  // sqlite3_exec needs a NUL-terminated string; the view is not.
+  StoreConnection& conn = *c.value();
+  sqlite3* db = conn.db.get();
+  conn.denied.clear();
+  // Statements are prepared one by one from a NUL-terminated copy (the view is not).
   std::string text(sql);
   const char* tail = text.c_str();
   while (*tail) {
     sqlite3_stmt* stmt = nullptr;
     int rc = sqlite3_prepare_v2(db, tail, -1, &stmt, &tail);
-    if (rc != SQLITE_OK) {
-      error = sqlite3_errmsg(db);
-      return status_from_sqlite(rc);
-    }
+    if (rc != SQLITE_OK) return sql_failure(conn, rc, error);
     if (!stmt) continue;  // whitespace or comment
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
     }
-    if (rc != SQLITE_DONE) error = sqlite3_errmsg(db);
+    machi_status status = rc == SQLITE_DONE ? MACHI_OK : sql_failure(conn, rc, error);
     sqlite3_finalize(stmt);
-    if (rc != SQLITE_DONE) return status_from_sqlite(rc);
+    if (status != MACHI_OK) return status;
   }
   return MACHI_OK;
 }
@@ -167,15 +193,17 @@ machi_status PluginStore::prepare(std::string_view sql, machi_stmt** out, std::s
   *out = nullptr;
   Result<StoreConnection*> c = connection(error);
   if (!c) return MACHI_ERR_STORAGE;
-  sqlite3* db = c.value()->db.get();
+  if (sql.size() > static_cast<size_t>(kMaxSqlBytes)) {
+    error = "SQL text longer than " + std::to_string(kMaxSqlBytes) + " bytes";
+    return MACHI_ERR_TOO_LARGE;
+  }
+  StoreConnection& conn = *c.value();
+  conn.denied.clear();
   sqlite3_stmt* stmt = nullptr;
   const char* tail = nullptr;
-  int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+  int rc = sqlite3_prepare_v3(conn.db.get(), sql.data(), static_cast<int>(sql.size()),
                               SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
-  if (rc != SQLITE_OK) {
-    error = sqlite3_errmsg(db);
-    return status_from_sqlite(rc);
-  }
+  if (rc != SQLITE_OK) return sql_failure(conn, rc, error);
   if (!stmt) {
     error = "no SQL statement in the text";
     return MACHI_ERR_INVALID_ARGUMENT;

@@ -3,7 +3,6 @@
 # Builds a Machi plugin: a MODULE library <target>.so with hidden visibility and a linker version
 # script, so `machi_plugin_negotiate` is its only exported symbol; links the SDK; refuses
 # undefined symbols at link time (-z defs) so a missing library fails the build, not the load.
-set(_MACHI_PLUGIN_CMAKE_DIR "${CMAKE_CURRENT_LIST_DIR}")
 
 function(machi_add_plugin target)
   cmake_parse_arguments(PARSE_ARGV 1 ARG "" "" "SOURCES;LIBRARIES")
@@ -22,7 +21,7 @@ function(machi_add_plugin target)
   if(DEFINED MACHI_PLUGIN_OUTPUT_DIR)  # in-tree: every plugin lands in one folder
     set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY "${MACHI_PLUGIN_OUTPUT_DIR}")
   endif()
-  set(map "${_MACHI_PLUGIN_CMAKE_DIR}/machi_plugin.map")
+  set(map "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/machi_plugin.map")
   target_link_options(${target} PRIVATE "LINKER:--version-script=${map}" "LINKER:-z,defs")
   set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS "${map}")
 endfunction()

@@ -1,0 +1,184 @@
+#include "runtime/storage/plugin_store.h"
+
+#include <doctest/doctest.h>
+
+#include <thread>
+
+#include "runtime/storage/plugin_statement.h"
+#include "tests/support/plugin_harness.h"
+#include "tests/support/scratch_dir.h"
+
+using namespace machi;
+using storage::PluginStore;
+
+namespace {
+
+std::unique_ptr<PluginStore> open_store(const std::filesystem::path& file) {
+  auto store = PluginStore::open(file);
+  REQUIRE_MESSAGE(store.is_ok(), store.error());
+  return std::move(store).value();
+}
+
+machi_status exec(PluginStore& store, std::string_view sql, std::string* error_out = nullptr) {
+  std::string error;
+  machi_status s = store.exec(sql, error);
+  if (error_out) *error_out = error;
+  return s;
+}
+
+int64_t count(PluginStore& store, const char* sql) {
+  std::string error;
+  machi_stmt* stmt = nullptr;
+  REQUIRE(store.prepare(sql, &stmt, error) == MACHI_OK);
+  REQUIRE(storage::stmt_step(stmt, error) == MACHI_ROW);
+  int64_t n = 0;
+  storage::stmt_column_int64(stmt, 0, &n, error);
+  storage::finalize_statement(stmt, error);
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("the authorizer refuses escapes from the instance's own database") {
+  test::ScratchDir dir;
+  auto store = open_store(dir / "p.db");
+  std::string error;
+  CHECK(exec(*store, "ATTACH DATABASE '" + (dir / "other.db").string() + "' AS o", &error) ==
+        MACHI_ERR_DENIED);
+  CHECK_FALSE(std::filesystem::exists(dir / "other.db"));
+  CHECK(exec(*store, "VACUUM INTO '" + (dir / "copy.db").string() + "'") == MACHI_ERR_DENIED);
+  CHECK_FALSE(std::filesystem::exists(dir / "copy.db"));
+  CHECK(exec(*store, "VACUUM") == MACHI_ERR_DENIED);
+  CHECK(exec(*store, "DETACH DATABASE main") == MACHI_ERR_DENIED);
+  CHECK(exec(*store, "SELECT load_extension('/tmp/x.so')", &error) == MACHI_ERR_DENIED);
+  for (const char* pragma : {"PRAGMA synchronous=OFF", "PRAGMA journal_mode=DELETE",
+                             "PRAGMA locking_mode=EXCLUSIVE", "PRAGMA writable_schema=ON",
+                             "PRAGMA temp_store_directory='/tmp'", "PRAGMA synchronous"}) {
+    CAPTURE(pragma);
+    CHECK(exec(*store, pragma) == MACHI_ERR_DENIED);
+  }
+  for (const char* sql : {"SELECT * FROM _machi_jobs", "DELETE FROM _machi_jobs",
+                          "DROP TABLE _machi_jobs", "CREATE TABLE _machi_mine(x)",
+                          "INSERT INTO _MACHI_JOBS(key, due_ms, payload) VALUES('k', 0, '')"}) {
+    CAPTURE(sql);
+    CHECK(exec(*store, sql) == MACHI_ERR_DENIED);
+  }
+}
+
+TEST_CASE("ordinary SQL, user_version and introspection pragmas are allowed") {
+  test::ScratchDir dir;
+  auto store = open_store(dir / "p.db");
+  std::string error;
+  CHECK(exec(*store, "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT UNIQUE);"
+                     "INSERT INTO t(name) VALUES('a'), ('b');", &error) == MACHI_OK);
+  CHECK(exec(*store, "PRAGMA user_version = 3") == MACHI_OK);
+  CHECK(count(*store, "PRAGMA user_version") == 3);
+  CHECK(exec(*store, "PRAGMA table_info(t)") == MACHI_OK);
+  CHECK(exec(*store, "PRAGMA foreign_keys = ON") == MACHI_OK);
+  CHECK(exec(*store, "INSERT INTO t(name) VALUES('a')", &error) == MACHI_ERR_CONSTRAINT);
+  CHECK(error.find("UNIQUE") != std::string::npos);
+  CHECK(exec(*store, "SELEKT 1", &error) == MACHI_ERR_STORAGE);
+  CHECK(error.find("syntax error") != std::string::npos);
+}
+
+TEST_CASE("committed writes survive closing; a rolled-back transaction leaves nothing") {
+  test::ScratchDir dir;
+  std::string error;
+  {
+    auto store = open_store(dir / "p.db");
+    REQUIRE(exec(*store, "CREATE TABLE loans(book TEXT)") == MACHI_OK);
+    REQUIRE(store->begin(error) == MACHI_OK);
+    REQUIRE(exec(*store, "INSERT INTO loans VALUES('kept')") == MACHI_OK);
+    REQUIRE(store->commit(error) == MACHI_OK);
+    REQUIRE(store->begin(error) == MACHI_OK);
+    CHECK(store->begin(error) == MACHI_ERR_INVALID_STATE);
+    REQUIRE(exec(*store, "INSERT INTO loans VALUES('lost')") == MACHI_OK);
+    REQUIRE(store->rollback(error) == MACHI_OK);
+    CHECK(store->commit(error) == MACHI_ERR_INVALID_STATE);
+  }
+  auto reopened = open_store(dir / "p.db");
+  CHECK(count(*reopened, "SELECT count(*) FROM loans WHERE book = 'kept'") == 1);
+  CHECK(count(*reopened, "SELECT count(*) FROM loans") == 1);
+}
+
+TEST_CASE("statements belong to their thread; stale handles are refused, not dereferenced") {
+  test::ScratchDir dir;
+  auto store = open_store(dir / "p.db");
+  std::string error;
+  machi_stmt* stmt = nullptr;
+  REQUIRE(store->prepare("SELECT 1", &stmt, error) == MACHI_OK);
+  machi_status other_thread = MACHI_OK;
+  std::thread([&] {
+    std::string e;
+    other_thread = storage::stmt_step(stmt, e);
+  }).join();
+  CHECK(other_thread == MACHI_ERR_WRONG_THREAD);
+  CHECK(storage::stmt_step(stmt, error) == MACHI_ROW);
+  CHECK(storage::finalize_statement(stmt, error) == MACHI_OK);
+  CHECK(storage::stmt_step(stmt, error) == MACHI_ERR_INVALID_ARGUMENT);
+  CHECK(storage::finalize_statement(stmt, error) == MACHI_ERR_INVALID_ARGUMENT);
+  int64_t bogus = 0;
+  CHECK(storage::stmt_step(reinterpret_cast<machi_stmt*>(&bogus), error) ==
+        MACHI_ERR_INVALID_ARGUMENT);
+}
+
+TEST_CASE("each thread's transaction is its own: uncommitted rows are invisible elsewhere") {
+  test::ScratchDir dir;
+  auto store = open_store(dir / "p.db");
+  std::string error;
+  REQUIRE(exec(*store, "CREATE TABLE t(x)") == MACHI_OK);
+  REQUIRE(store->begin(error) == MACHI_OK);
+  REQUIRE(exec(*store, "INSERT INTO t VALUES(1)") == MACHI_OK);
+  int64_t seen_elsewhere = -1;
+  std::thread([&] { seen_elsewhere = count(*store, "SELECT count(*) FROM t"); }).join();
+  CHECK(seen_elsewhere == 0);  // WAL reader on another connection sees the last commit
+  REQUIRE(store->commit(error) == MACHI_OK);
+  std::thread([&] { seen_elsewhere = count(*store, "SELECT count(*) FROM t"); }).join();
+  CHECK(seen_elsewhere == 1);
+}
+
+TEST_CASE("jobs: schedule replaces by key, cancel reports unknown keys, limits hold") {
+  test::ScratchDir dir;
+  auto store = open_store(dir / "p.db");
+  std::string error;
+  CHECK(store->schedule("k", 100, "one", error) == MACHI_OK);
+  CHECK(store->schedule("k", 200, "two", error) == MACHI_OK);
+  auto due = store->due_jobs(1000, 10);
+  REQUIRE(due.value().size() == 1);
+  CHECK(due.value()[0].due_ms == 200);
+  CHECK(due.value()[0].payload == "two");
+  CHECK(store->cancel("k", error) == MACHI_OK);
+  CHECK(store->cancel("k", error) == MACHI_ERR_NOT_FOUND);
+  CHECK(store->schedule("", 1, "", error) == MACHI_ERR_INVALID_ARGUMENT);
+  CHECK(store->schedule(std::string(257, 'k'), 1, "", error) == MACHI_ERR_TOO_LARGE);
+  CHECK(store->schedule("big", 1, std::string(64 * 1024 + 1, 'x'), error) == MACHI_ERR_TOO_LARGE);
+}
+
+TEST_CASE("a job rescheduled during delivery is not removed by that delivery") {
+  test::ScratchDir dir;
+  auto store = open_store(dir / "p.db");
+  std::string error;
+  REQUIRE(store->schedule("daily", 100, "", error) == MACHI_OK);
+  auto due = store->due_jobs(100, 10).value();
+  REQUIRE(store->schedule("daily", 100 + 86'400'000, "", error) == MACHI_OK);  // next day
+  CHECK(store->finish_job(due[0], true, 0).is_ok());
+  auto later = store->due_jobs(100 + 86'400'000, 10).value();
+  REQUIRE(later.size() == 1);
+  CHECK(later[0].key == "daily");
+}
+
+TEST_CASE("the attach fixture plugin sees every escape refused through the real host API") {
+  test::Harness h;
+  auto instance = h.instance(test::fixture("attach"));
+  auto answer = test::call(*instance, test::make_request("GET", "/"));
+  REQUIRE(answer.status == 200);
+  auto result = test::body_json(answer).as_object();
+  for (const auto& [sql, status] : result) {
+    CAPTURE(std::string(sql));
+    bool allowed = sql == "CREATE TABLE ok_table(x)" || sql == "PRAGMA user_version = 7";
+    CHECK(status.as_int64() == (allowed ? MACHI_OK : MACHI_ERR_DENIED));
+  }
+  CHECK(result.size() == 9);
+  CHECK_FALSE(std::filesystem::exists("/tmp/machi-attach-escape.db"));
+  CHECK_FALSE(std::filesystem::exists("/tmp/machi-vacuum-escape.db"));
+}

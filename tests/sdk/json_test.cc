@@ -1,0 +1,47 @@
+#include "machi/sdk/json.h"
+
+#include <doctest/doctest.h>
+
+using namespace machi::sdk;
+
+TEST_CASE("parse_json reports where the text stops being JSON") {
+  std::string error;
+  CHECK(parse_json(R"({"a":1})", error).has_value());
+  CHECK_FALSE(parse_json(R"({"a":})", error).has_value());
+  CHECK(error.find("byte 5") != std::string::npos);
+}
+
+TEST_CASE("ConfigReader collects every problem with its JSON pointer") {
+  std::string error;
+  auto config = parse_json(R"({"name": 3, "limit": 900, "nested": {"on": "yes"},
+                               "list": {}, "a/b": "x"})", error);
+  std::vector<ConfigProblem> problems;
+  ConfigReader reader(*config, problems);
+  CHECK(reader.string("name", "fallback") == "fallback");
+  CHECK(reader.integer("limit", 10, 1, 100) == 10);
+  CHECK(reader.string("missing", "d", true) == "d");
+  auto nested = reader.object("nested");
+  REQUIRE(nested);
+  CHECK(nested->boolean("on", false) == false);
+  CHECK(reader.array("list") == nullptr);
+  CHECK(reader.string("a/b", "") == "x");
+  reader.problem("a/b", "custom");
+  REQUIRE(problems.size() == 6);
+  CHECK(problems[0].path == "/name");
+  CHECK(problems[0].message == "must be a string");
+  CHECK(problems[1].path == "/limit");
+  CHECK(problems[1].message == "must be between 1 and 100");
+  CHECK(problems[2].path == "/missing");
+  CHECK(problems[2].message == "is required");
+  CHECK(problems[3].path == "/nested/on");
+  CHECK(problems[4].path == "/list");
+  CHECK(problems[5].path == "/a~1b");
+}
+
+TEST_CASE("ConfigReader on a non-object says so at its own pointer") {
+  std::vector<ConfigProblem> problems;
+  ConfigReader reader(boost::json::value(boost::json::array{}), problems, "/x");
+  CHECK(reader.string("a", "d") == "d");
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].path == "/x");
+}

@@ -1,0 +1,77 @@
+// Loads fixture plugins through the real loader and calls real instances, waiting for answers
+// that come later from a plugin thread.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include <chrono>
+#include <future>
+#include <memory>
+#include <string>
+
+#include "runtime/plugin/plugin_instance.h"
+#include "runtime/plugin/plugin_loader.h"
+#include "tests/support/scratch_dir.h"
+
+namespace machi::test {
+
+inline std::filesystem::path fixture(const std::string& name) {
+  return std::filesystem::path(MACHI_FIXTURE_DIR) / (name + ".so");
+}
+
+struct Harness {
+  ScratchDir dir;
+  PluginLoader loader{dir / "cache"};
+  LiveHub live;
+
+  std::shared_ptr<const LoadedPlugin> load(const std::filesystem::path& file) {
+    auto plugin = loader.load(file);
+    REQUIRE_MESSAGE(plugin.is_ok(), plugin.error());
+    return plugin.value();
+  }
+
+  std::unique_ptr<PluginInstance> instance(const std::filesystem::path& file,
+                                           const std::string& mount = "m",
+                                           const std::string& config = "{}",
+                                           std::chrono::milliseconds deadline =
+                                               std::chrono::milliseconds(5000)) {
+    InstanceOptions options;
+    options.municipality_id = "testcity";
+    options.mount_id = mount;
+    options.config_json = config;
+    options.database_file = dir / ("apps/" + mount + ".db");
+    options.live = &live;
+    options.deadline = deadline;
+    auto created = PluginInstance::create(load(file), options);
+    REQUIRE_MESSAGE(created.is_ok(), created.error());
+    return std::move(created).value();
+  }
+};
+
+inline PluginRequest make_request(std::string method, std::string path, std::string query = "",
+                                  std::string body = "") {
+  PluginRequest r;
+  r.method = std::move(method);
+  r.path = std::move(path);
+  r.query = std::move(query);
+  r.body = std::move(body);
+  r.request_id = "test-req";
+  return r;
+}
+
+// Calls the instance and waits (bounded) for the answer, whether immediate or pending.
+inline PluginResponse call(PluginInstance& instance, const PluginRequest& request,
+                           std::chrono::milliseconds wait = std::chrono::milliseconds(5000)) {
+  auto promise = std::make_shared<std::promise<PluginResponse>>();
+  auto future = promise->get_future();
+  instance.handle_request(request, [promise](PluginResponse r) { promise->set_value(std::move(r)); });
+  REQUIRE(future.wait_for(wait) == std::future_status::ready);
+  return future.get();
+}
+
+inline boost::json::value body_json(const PluginResponse& r) { return boost::json::parse(r.body); }
+
+}  // namespace machi::test
