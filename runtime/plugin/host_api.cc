@@ -322,6 +322,7 @@ const machi_host_api* host_api() { return &kHostApi; }
 
 void clear_hook_error() { t_hook_error.clear(); }
 const std::string& hook_error() { return t_hook_error; }
+const std::string& last_host_error() { return t_last_error; }
 
 machi_status copy_response(const machi_response* in, PluginResponse& out, std::string& error) {
   if (in->struct_size < offsetof(machi_response, header_count) + sizeof(size_t)) {

@@ -138,7 +138,8 @@ void PluginInstance::handle_request(const PluginRequest& request, Done done) {
   if (status >= 0) {
     log_line(LogLevel::kError, "plugin", "on_request returned without a valid answer",
              {{"mount", ctx_->mount_id}, {"plugin", plugin_->id},
-              {"status", std::to_string(status)}});
+              {"status", std::to_string(status)},
+              {"reason", handle.answered ? "" : last_host_error()}});
   } else {
     note_failure("on_request", status);
   }

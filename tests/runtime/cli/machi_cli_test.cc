@@ -1,0 +1,119 @@
+// Runs the real `machi` binary and checks what an operator or vendor sees.
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "runtime/plugin/plugin_loader.h"
+#include "tests/support/scratch_dir.h"
+
+namespace {
+
+struct Run {
+  int exit_code;
+  std::string output;  // stdout and stderr
+};
+
+Run run(const std::string& args) {
+  std::string command = std::string(MACHI_BINARY) + " " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe);
+  std::string output;
+  std::array<char, 4096> buffer;
+  size_t n;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), n);
+  int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+std::string fixture(const std::string& name) {
+  return std::string(MACHI_FIXTURE_DIR) + "/" + name + ".so";
+}
+std::string hello() { return std::string(MACHI_PLUGIN_DIR) + "/hello.so"; }
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("machi plugin-info prints ABI version, id, version and hooks") {
+  Run r = run("plugin-info " + hello());
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.output, "abi:         1.0"));
+  CHECK(contains(r.output, "id:          hello"));
+  CHECK(contains(r.output, "version:     1.0.0"));
+  CHECK(contains(r.output, "non-blocking"));
+  CHECK(contains(r.output, "on_config_validate"));
+  CHECK_FALSE(contains(r.output, "on_event"));
+}
+
+TEST_CASE("machi plugin-info refuses with the file and both versions, exit 1") {
+  Run r = run("plugin-info " + fixture("wrong_major"));
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.output, fixture("wrong_major")));
+  CHECK(contains(r.output, "ABI 2.0"));
+  CHECK(contains(r.output, "ABI " + machi::runtime_abi_version()));
+  CHECK(run("plugin-info").exit_code == 2);
+}
+
+TEST_CASE("machi plugin-call sends one request and prints the answer") {
+  Run r = run("plugin-call " + hello() + " --config '{\"greeting\":\"ようこそ\"}' --claim name=花子 /");
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.output, "200 application/json"));
+  CHECK(contains(r.output, R"("message":"ようこそ")"));
+  CHECK(contains(r.output, R"("name":"花子")"));
+
+  Run bad = run("plugin-call " + hello() + " --config '{\"greeting\":\"\"}' /");
+  CHECK(bad.exit_code == 1);
+  CHECK(contains(bad.output, "config/greeting: must not be empty"));
+
+  Run failing = run("plugin-call " + fixture("hook_throws") + " /throw");
+  CHECK(failing.exit_code == 1);
+  CHECK(contains(failing.output, "500"));
+}
+
+TEST_CASE("machi serve --once loads the demo manifest's mini-apps") {
+  machi::test::ScratchDir data;
+  Run r = run("serve --once --manifest " MACHI_SOURCE_DIR "/manifests/demo.json --plugin-dir " +
+              std::string(MACHI_PLUGIN_DIR) + " --data " + data.path().string());
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.output, "municipality demo"));
+  CHECK(contains(r.output, "welcome "));
+  CHECK(contains(r.output, "visitor-welcome"));
+  CHECK(std::filesystem::exists(data / "demo/apps/welcome.db"));
+  CHECK(std::filesystem::exists(data / "demo/apps/visitor-welcome.db"));
+}
+
+TEST_CASE("machi serve reports every manifest problem and plugin failure, exit 1") {
+  machi::test::ScratchDir dir;
+  std::ofstream(dir / "broken.json") << R"({"municipality": "Bad Id", "name": "x",
+    "mini_apps": [{"id": "a", "plugin": "hello.so", "order": -1},
+                  {"id": "a", "plugin": 7}]})";
+  Run r = run("serve --once --manifest " + (dir / "broken.json").string());
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.output, "/municipality: must be 1–64 characters"));
+  CHECK(contains(r.output, "/public_url: is required"));
+  CHECK(contains(r.output, "/mini_apps/0/order"));
+  CHECK(contains(r.output, "/mini_apps/1/plugin: must be a string"));
+  CHECK(contains(r.output, "/mini_apps/1/id: duplicate mini-app id 'a'"));
+
+  std::ofstream(dir / "plugins.json") << R"({"municipality": "t", "name": "T",
+    "public_url": "https://t.example", "mini_apps": [
+      {"id": "ok", "plugin": "hello.so"},
+      {"id": "bad-config", "plugin": "hello.so", "config": {"greeting": ""}},
+      {"id": "missing", "plugin": "nope.so"},
+      {"id": "old", "plugin": ")" + fixture("wrong_major") + R"("},
+      {"id": "off", "plugin": "nope.so", "enabled": false}]})";
+  Run p = run("serve --once --manifest " + (dir / "plugins.json").string() + " --plugin-dir " +
+              MACHI_PLUGIN_DIR + " --data " + (dir / "data").string());
+  CHECK(p.exit_code == 1);
+  CHECK(contains(p.output, "/mini_apps/bad-config/config/greeting: must not be empty"));
+  CHECK(contains(p.output, "mini-app 'missing': plugin 'nope.so' not found"));
+  CHECK(contains(p.output, "ABI 2.0"));
+  CHECK(contains(p.output, "off                  disabled"));
+  CHECK(contains(p.output, "ok                   hello 1.0.0"));
+}

@@ -1,0 +1,64 @@
+#include "runtime/manifest/manifest.h"
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+
+#include "tests/support/scratch_dir.h"
+
+using namespace machi;
+
+TEST_CASE("the demo manifest loads, sorted by order, configs kept as JSON") {
+  std::vector<ManifestProblem> problems;
+  auto m = load_manifest(MACHI_SOURCE_DIR "/manifests/demo.json", problems);
+  REQUIRE_MESSAGE(m.is_ok(), m.error());
+  CHECK(m->municipality_id == "demo");
+  REQUIRE(m->mini_apps.size() >= 2);
+  for (size_t i = 1; i < m->mini_apps.size(); ++i) {
+    CHECK(m->mini_apps[i - 1].order <= m->mini_apps[i].order);
+  }
+  CHECK(m->mini_apps[0].config_json.find("greeting") != std::string::npos);
+}
+
+TEST_CASE("malformed manifests: not JSON, not an object, every problem with its pointer") {
+  test::ScratchDir dir;
+  std::vector<ManifestProblem> problems;
+  std::ofstream(dir / "a.json") << "{\"municipality\": ";
+  auto a = load_manifest(dir / "a.json", problems);
+  REQUIRE_FALSE(a.is_ok());
+  CHECK(a.error().find("a.json: not JSON") != std::string::npos);
+
+  std::ofstream(dir / "b.json") << "[]";
+  CHECK(load_manifest(dir / "b.json", problems).error().find("must be a JSON object") !=
+        std::string::npos);
+
+  std::ofstream(dir / "c.json") << R"({"municipality": "c", "name": "C", "public_url": "u",
+    "mini_apps": [{"id": "x", "plugin": "p.so", "enabled": "yes", "config": []}, 3]})";
+  problems.clear();
+  CHECK_FALSE(load_manifest(dir / "c.json", problems).is_ok());
+  REQUIRE(problems.size() == 3);
+  CHECK(problems[0].pointer == "/mini_apps/0/enabled");
+  CHECK(problems[1].pointer == "/mini_apps/0/config");
+  CHECK(problems[2].pointer == "/mini_apps/1");
+  CHECK(load_manifest(dir / "missing.json", problems).error().find("cannot read") !=
+        std::string::npos);
+}
+
+TEST_CASE("plugin files resolve in the plugin dirs first, then beside the manifest") {
+  test::ScratchDir dir;
+  std::filesystem::create_directories(dir / "plugins");
+  std::ofstream(dir / "plugins/p.so") << "x";
+  std::ofstream(dir / "beside.so") << "x";
+  Manifest m;
+  m.file = dir / "city.json";
+  MiniAppEntry app;
+  app.id = "a";
+  app.plugin = "p.so";
+  CHECK(resolve_plugin(m, app, {dir / "plugins"}).value() == dir / "plugins/p.so");
+  app.plugin = "beside.so";
+  CHECK(resolve_plugin(m, app, {dir / "plugins"}).value() == dir / "beside.so");
+  app.plugin = "none.so";
+  auto missing = resolve_plugin(m, app, {dir / "plugins"});
+  REQUIRE_FALSE(missing.is_ok());
+  CHECK(missing.error().find("searched") != std::string::npos);
+}
