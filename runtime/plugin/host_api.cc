@@ -157,16 +157,6 @@ machi_status host_output_append(machi_output* output, machi_str bytes) {
 }
 
 // --- storage -------------------------------------------------------------------------------
-machi_status host_sql_exec(machi_instance_ctx* ctx, machi_str sql) {
-  MACHI_REQUIRE(ctx, "sql_exec: ctx is NULL");
-  std::string error;
-  return done(ctx->store->exec(view(sql), error), error);
-}
-machi_status host_sql_prepare(machi_instance_ctx* ctx, machi_str sql, machi_stmt** out) {
-  MACHI_REQUIRE(ctx, "sql_prepare: ctx is NULL");
-  std::string error;
-  return done(ctx->store->prepare(view(sql), out, error), error);
-}
 
 #define MACHI_STMT_CALL(fn, ...)          \
   std::string error;                      \
@@ -217,30 +207,39 @@ machi_status host_column_blob(machi_stmt* s, int32_t c, machi_str* out) {
 machi_status host_reset(machi_stmt* s) { MACHI_STMT_CALL(stmt_reset, s); }
 machi_status host_finalize(machi_stmt* s) { MACHI_STMT_CALL(finalize_statement, s); }
 
-machi_status host_changes(machi_instance_ctx* ctx, int64_t* out) {
-  MACHI_REQUIRE(ctx && out, "sql_changes: NULL argument");
+// Runs `call(store, error)` on the instance's store, recording its error text for last_error.
+template <typename Call>
+machi_status store_call(const char* name, machi_instance_ctx* ctx, Call call) {
+  if (!ctx) return fail(MACHI_ERR_INVALID_ARGUMENT, std::string(name) + ": ctx is NULL");
   std::string error;
-  return done(ctx->store->changes(out, error), error);
+  return done(call(*ctx->store, error), error);
+}
+
+machi_status host_sql_exec(machi_instance_ctx* ctx, machi_str sql) {
+  return store_call("sql_exec", ctx, [&](auto& s, auto& e) { return s.exec(view(sql), e); });
+}
+machi_status host_sql_prepare(machi_instance_ctx* ctx, machi_str sql, machi_stmt** out) {
+  return store_call("sql_prepare", ctx,
+                    [&](auto& s, auto& e) { return s.prepare(view(sql), out, e); });
+}
+
+machi_status host_changes(machi_instance_ctx* ctx, int64_t* out) {
+  MACHI_REQUIRE(out, "sql_changes: out is NULL");
+  return store_call("sql_changes", ctx, [&](auto& s, auto& e) { return s.changes(out, e); });
 }
 machi_status host_last_insert_rowid(machi_instance_ctx* ctx, int64_t* out) {
-  MACHI_REQUIRE(ctx && out, "sql_last_insert_rowid: NULL argument");
-  std::string error;
-  return done(ctx->store->last_insert_rowid(out, error), error);
+  MACHI_REQUIRE(out, "sql_last_insert_rowid: out is NULL");
+  return store_call("sql_last_insert_rowid", ctx,
+                    [&](auto& s, auto& e) { return s.last_insert_rowid(out, e); });
 }
 machi_status host_begin(machi_instance_ctx* ctx) {
-  MACHI_REQUIRE(ctx, "sql_begin: ctx is NULL");
-  std::string error;
-  return done(ctx->store->begin(error), error);
+  return store_call("sql_begin", ctx, [](auto& s, auto& e) { return s.begin(e); });
 }
 machi_status host_commit(machi_instance_ctx* ctx) {
-  MACHI_REQUIRE(ctx, "sql_commit: ctx is NULL");
-  std::string error;
-  return done(ctx->store->commit(error), error);
+  return store_call("sql_commit", ctx, [](auto& s, auto& e) { return s.commit(e); });
 }
 machi_status host_rollback(machi_instance_ctx* ctx) {
-  MACHI_REQUIRE(ctx, "sql_rollback: ctx is NULL");
-  std::string error;
-  return done(ctx->store->rollback(error), error);
+  return store_call("sql_rollback", ctx, [](auto& s, auto& e) { return s.rollback(e); });
 }
 
 // --- events and live channels --------------------------------------------------------------
@@ -250,13 +249,12 @@ machi_status host_schedule(machi_instance_ctx* ctx, machi_str key, int64_t due_u
   if (!ctx->has_on_event) {
     return fail(MACHI_ERR_INVALID_STATE, "schedule: the plugin has no on_event hook to deliver to");
   }
-  std::string error;
-  return done(ctx->store->schedule(view(key), due_unix_ms, view(payload), error), error);
+  return store_call("schedule", ctx, [&](auto& s, auto& e) {
+    return s.schedule(view(key), due_unix_ms, view(payload), e);
+  });
 }
 machi_status host_cancel(machi_instance_ctx* ctx, machi_str key) {
-  MACHI_REQUIRE(ctx, "cancel: ctx is NULL");
-  std::string error;
-  return done(ctx->store->cancel(view(key), error), error);
+  return store_call("cancel", ctx, [&](auto& s, auto& e) { return s.cancel(view(key), e); });
 }
 
 machi_status host_publish(machi_instance_ctx* ctx, machi_str channel, machi_str message,

@@ -205,13 +205,19 @@ Result<std::shared_ptr<const LoadedPlugin>> PluginLoader::load(const fs::path& f
   } catch (...) {
     return Status::error(where + "negotiate threw an exception across the C ABI");
   }
+  // Version mismatches first: they explain a refusal better than the plugin's status does.
+  auto plugin = std::make_shared<LoadedPlugin>();
+  Status handshake = check_handshake(out, where, *plugin);
+  if (!handshake && out.abi_major != 0 &&
+      (out.abi_major != MACHI_ABI_MAJOR || out.abi_minor > MACHI_ABI_MINOR)) {
+    return handshake;
+  }
   if (status != MACHI_OK) {
     return Status::error(where + "refused runtime ABI " + runtime_abi_version() + " (plugin ABI " +
                          version_text(out.abi_major, out.abi_minor) + ", status " +
                          std::to_string(status) + ")");
   }
-  auto plugin = std::make_shared<LoadedPlugin>();
-  if (Status s = check_handshake(out, where, *plugin); !s) return s;
+  if (!handshake) return handshake;
   plugin->source = fs::absolute(file, ec);
   plugin->loaded_from = copy.value();
   plugin->sha256 = hash.value();

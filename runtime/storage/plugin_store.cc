@@ -97,6 +97,11 @@ class HostMode {
   StoreConnection& c_;
 };
 
+machi_status sql_too_long(std::string& error) {
+  error = "SQL text longer than " + std::to_string(PluginStore::kMaxSqlBytes) + " bytes";
+  return MACHI_ERR_TOO_LARGE;
+}
+
 }  // namespace
 
 machi_status status_from_sqlite(int rc) {
@@ -161,10 +166,7 @@ machi_status PluginStore::run_host_sql(StoreConnection& c, const char* sql, std:
 machi_status PluginStore::exec(std::string_view sql, std::string& error) {
   Result<StoreConnection*> c = connection(error);
   if (!c) return MACHI_ERR_STORAGE;
-  if (sql.size() > static_cast<size_t>(kMaxSqlBytes)) {
-    error = "SQL text longer than " + std::to_string(kMaxSqlBytes) + " bytes";
-    return MACHI_ERR_TOO_LARGE;
-  }
+  if (sql.size() > static_cast<size_t>(kMaxSqlBytes)) return sql_too_long(error);
   StoreConnection& conn = *c.value();
   sqlite3* db = conn.db.get();
   conn.denied.clear();
@@ -193,10 +195,7 @@ machi_status PluginStore::prepare(std::string_view sql, machi_stmt** out, std::s
   *out = nullptr;
   Result<StoreConnection*> c = connection(error);
   if (!c) return MACHI_ERR_STORAGE;
-  if (sql.size() > static_cast<size_t>(kMaxSqlBytes)) {
-    error = "SQL text longer than " + std::to_string(kMaxSqlBytes) + " bytes";
-    return MACHI_ERR_TOO_LARGE;
-  }
+  if (sql.size() > static_cast<size_t>(kMaxSqlBytes)) return sql_too_long(error);
   StoreConnection& conn = *c.value();
   conn.denied.clear();
   sqlite3_stmt* stmt = nullptr;
@@ -226,34 +225,29 @@ machi_status PluginStore::last_insert_rowid(int64_t* out_rowid, std::string& err
   return MACHI_OK;
 }
 
+// BEGIN/COMMIT/ROLLBACK on this thread's connection; `needs_open` says whether a transaction
+// must already be open for `sql` to make sense.
+machi_status PluginStore::transaction_control(const char* sql, bool needs_open,
+                                              std::string& error) {
+  Result<StoreConnection*> c = connection(error);
+  if (!c) return MACHI_ERR_STORAGE;
+  bool open = !sqlite3_get_autocommit(c.value()->db.get());
+  if (open != needs_open) {
+    error = std::string(sql) + (open ? ": a transaction is already open on this thread"
+                                     : ": no transaction is open on this thread");
+    return MACHI_ERR_INVALID_STATE;
+  }
+  return run_host_sql(*c.value(), sql, error);
+}
+
 machi_status PluginStore::begin(std::string& error) {
-  Result<StoreConnection*> c = connection(error);
-  if (!c) return MACHI_ERR_STORAGE;
-  if (!sqlite3_get_autocommit(c.value()->db.get())) {
-    error = "a transaction is already open on this thread";
-    return MACHI_ERR_INVALID_STATE;
-  }
-  return run_host_sql(*c.value(), "BEGIN IMMEDIATE", error);
+  return transaction_control("BEGIN IMMEDIATE", false, error);
 }
-
 machi_status PluginStore::commit(std::string& error) {
-  Result<StoreConnection*> c = connection(error);
-  if (!c) return MACHI_ERR_STORAGE;
-  if (sqlite3_get_autocommit(c.value()->db.get())) {
-    error = "commit without an open transaction on this thread";
-    return MACHI_ERR_INVALID_STATE;
-  }
-  return run_host_sql(*c.value(), "COMMIT", error);
+  return transaction_control("COMMIT", true, error);
 }
-
 machi_status PluginStore::rollback(std::string& error) {
-  Result<StoreConnection*> c = connection(error);
-  if (!c) return MACHI_ERR_STORAGE;
-  if (sqlite3_get_autocommit(c.value()->db.get())) {
-    error = "rollback without an open transaction on this thread";
-    return MACHI_ERR_INVALID_STATE;
-  }
-  return run_host_sql(*c.value(), "ROLLBACK", error);
+  return transaction_control("ROLLBACK", true, error);
 }
 
 machi_status PluginStore::schedule(std::string_view key, int64_t due_ms,

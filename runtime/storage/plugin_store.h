@@ -75,6 +75,7 @@ class PluginStore {
   explicit PluginStore(std::filesystem::path file) : file_(std::move(file)) {}
   Result<StoreConnection*> connection(std::string& error_out);
   machi_status run_host_sql(StoreConnection& c, const char* sql, std::string& error);
+  machi_status transaction_control(const char* sql, bool needs_open, std::string& error);
 
   std::filesystem::path file_;
   std::mutex mutex_;
