@@ -12,6 +12,7 @@ using Args = std::vector<std::string>;
 int plugin_info(const Args& args);
 int plugin_call(const Args& args);
 int serve(const Args& args);
+int check(const Args& args);
 
 // Directory for content-addressed plugin copies: $MACHI_PLUGIN_CACHE, else <data>/plugin-cache.
 std::string plugin_cache_dir(const std::string& data_dir);

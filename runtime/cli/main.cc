@@ -11,8 +11,11 @@ constexpr const char* kUsage =
     "usage: machi <command> [options]\n"
     "\n"
     "commands:\n"
-    "  serve --manifest FILE [--manifest FILE…] [--plugin-dir DIR…] [--data DIR] [--once]\n"
-    "        load the manifests' mini-apps and run (HTTP arrives with the next release)\n"
+    "  serve --manifest FILE [--manifest FILE…] [--listen HOST:PORT] [--data DIR]\n"
+    "        [--plugin-dir DIR…] [--io-threads N] [--workers N] [--max-connections N] [--once]\n"
+    "        serve the manifests' municipalities over HTTP; files are watched and reloaded\n"
+    "  check FILE [FILE…] [--plugin-dir DIR…]\n"
+    "        validate manifests and the plugins they enable; print every problem\n"
     "  plugin-info FILE.so        print a plugin's ABI version, id, version and hooks\n"
     "  plugin-call FILE.so [--config JSON] [--method M] [--body TEXT] [--claim NAME=VALUE…]\n"
     "              [--header NAME=VALUE…] PATH\n"
@@ -29,6 +32,7 @@ int main(int argc, char** argv) {
   std::string command = argv[1];
   machi::cli::Args args(argv + 2, argv + argc);
   if (command == "serve") return machi::cli::serve(args);
+  if (command == "check") return machi::cli::check(args);
   if (command == "plugin-info") return machi::cli::plugin_info(args);
   if (command == "plugin-call") return machi::cli::plugin_call(args);
   if (command == "version" || command == "--version") {

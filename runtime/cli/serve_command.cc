@@ -1,18 +1,19 @@
-// machi serve: loads each manifest's enabled mini-apps (one instance per mount, each with its own
-// database) and runs until SIGINT/SIGTERM. The HTTP front end is the next milestone; until then
-// serve loads, lists and keeps the instances alive.
+// machi serve: loads each manifest's mini-apps, serves HTTP, reloads manifests and plugins when
+// their files change, and drains gracefully on SIGINT/SIGTERM.
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
-#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "runtime/cli/commands.h"
+#include "runtime/dispatch/worker_pool.h"
+#include "runtime/http/http_server.h"
 #include "runtime/log/log.h"
-#include "runtime/manifest/manifest.h"
-#include "runtime/plugin/plugin_instance.h"
-#include "runtime/plugin/plugin_loader.h"
+#include "runtime/manifest/manifest_watcher.h"
+#include "runtime/routing/municipalities.h"
+#include "runtime/routing/router.h"
 
 namespace machi::cli {
 namespace fs = std::filesystem;
@@ -23,88 +24,81 @@ struct ServeOptions {
   std::vector<fs::path> manifests;
   std::vector<fs::path> plugin_dirs;
   fs::path data_dir = "data";
+  HttpServerOptions http;
+  size_t workers = 2 * std::max(1u, std::thread::hardware_concurrency());
+  size_t queue = 1024;
   bool once = false;
 };
 
-bool parse(const Args& args, ServeOptions& options) {
+bool parse_listen(const std::string& text, HttpServerOptions& http) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos) return false;
+  std::string host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  try {
+    int port = std::stoi(text.substr(colon + 1));
+    if (port < 0 || port > 65535) return false;
+    http.address = host;
+    http.port = static_cast<uint16_t>(port);
+  } catch (const std::exception&) {
+    return false;
+  }
+  return true;
+}
+
+bool parse_size(const std::string& text, size_t& out) {
+  try {
+    out = std::stoul(text);
+    return out > 0;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+bool parse(const Args& args, ServeOptions& o) {
   for (size_t i = 0; i < args.size(); ++i) {
-    bool has_next = i + 1 < args.size();
-    if (args[i] == "--manifest" && has_next) options.manifests.emplace_back(args[++i]);
-    else if (args[i] == "--plugin-dir" && has_next) options.plugin_dirs.emplace_back(args[++i]);
-    else if (args[i] == "--data" && has_next) options.data_dir = args[++i];
-    else if (args[i] == "--once") options.once = true;
+    const std::string& a = args[i];
+    bool next = i + 1 < args.size();
+    size_t n = 0;
+    if (a == "--manifest" && next) o.manifests.emplace_back(args[++i]);
+    else if (a == "--plugin-dir" && next) o.plugin_dirs.emplace_back(args[++i]);
+    else if (a == "--data" && next) o.data_dir = args[++i];
+    else if (a == "--listen" && next && parse_listen(args[++i], o.http)) continue;
+    else if (a == "--io-threads" && next && parse_size(args[++i], n)) o.http.io_threads = n;
+    else if (a == "--workers" && next && parse_size(args[++i], n)) o.workers = n;
+    else if (a == "--max-connections" && next && parse_size(args[++i], n)) o.http.max_connections = n;
+    else if (a == "--once") o.once = true;
     else {
-      std::fprintf(stderr, "machi serve: bad option '%s'\n", args[i].c_str());
+      std::fprintf(stderr, "machi serve: bad option or value '%s'\n", a.c_str());
       return false;
     }
   }
-  if (options.manifests.empty()) {
+  if (o.manifests.empty()) {
     std::fputs("machi serve: --manifest FILE is required\n", stderr);
     return false;
   }
   return true;
 }
 
-// Loads one manifest's enabled mini-apps into `instances`; false if any failed.
-bool load_municipality(const fs::path& file, const ServeOptions& options, PluginLoader& loader,
-                       std::vector<std::unique_ptr<PluginInstance>>& instances) {
-  std::vector<ManifestProblem> problems;
-  auto manifest = load_manifest(file, problems);
-  if (!manifest) {
-    std::fprintf(stderr, "machi: %s\n", manifest.error().c_str());
-    return false;
-  }
-  const Manifest& m = manifest.value();
-  std::printf("municipality %s (%s), %s\n", m.municipality_id.c_str(), m.name.c_str(),
-              m.public_url.c_str());
-  bool ok = true;
-  for (const MiniAppEntry& app : m.mini_apps) {
-    if (!app.enabled) {
-      std::printf("  %-20s disabled\n", app.id.c_str());
-      continue;
-    }
-    auto path = resolve_plugin(m, app, options.plugin_dirs);
-    auto plugin = path ? loader.load(path.value()) : Result<std::shared_ptr<const LoadedPlugin>>(path.status());
-    Result<std::vector<ConfigProblem>> config_problems =
-        plugin ? validate_config(*plugin.value(), app.config_json)
-               : Result<std::vector<ConfigProblem>>(plugin.status());
-    if (config_problems && !config_problems.value().empty()) {
-      std::string text = "mini-app '" + app.id + "': config is invalid:";
-      for (const auto& p : config_problems.value()) {
-        text += "\n    /mini_apps/" + app.id + "/config" + p.path + ": " + p.message;
-      }
-      config_problems = Status::error(text);
-    }
-    if (!config_problems) {
-      std::fprintf(stderr, "machi: %s\n", config_problems.error().c_str());
-      ok = false;
-      continue;
-    }
-    InstanceOptions instance_options;
-    instance_options.municipality_id = m.municipality_id;
-    instance_options.mount_id = app.id;
-    instance_options.config_json = app.config_json;
-    instance_options.database_file = options.data_dir / m.municipality_id / "apps" / (app.id + ".db");
-    auto instance = PluginInstance::create(plugin.value(), instance_options);
-    if (!instance) {
-      std::fprintf(stderr, "machi: %s\n", instance.error().c_str());
-      ok = false;
-      continue;
-    }
-    const LoadedPlugin& p = instance.value()->plugin();
-    std::printf("  %-20s %s %s (ABI %u.%u, %s)\n", app.id.c_str(), p.id.c_str(),
+void print_municipality(const MunicipalitySnapshot& m) {
+  std::printf("municipality %s (%s), %s\n", m.manifest.municipality_id.c_str(),
+              m.manifest.name.c_str(), m.manifest.public_url.c_str());
+  for (const auto& app : m.apps) {
+    const LoadedPlugin& p = app->instance->plugin();
+    std::printf("  %-20s %s %s (ABI %u.%u, %s)\n", app->entry.id.c_str(), p.id.c_str(),
                 p.version.c_str(), p.abi_major, p.abi_minor,
                 p.nonblocking() ? "non-blocking" : "worker pool");
-    instances.push_back(std::move(instance).value());
   }
-  return ok;
+  for (const auto& entry : m.manifest.mini_apps) {
+    if (!entry.enabled) std::printf("  %-20s disabled\n", entry.id.c_str());
+  }
 }
 
 }  // namespace
 
 int serve(const Args& args) {
-  ServeOptions options;
-  if (!parse(args, options)) return 2;
+  ServeOptions o;
+  if (!parse(args, o)) return 2;
   // Block the stop signals before any thread exists, then wait for them synchronously.
   sigset_t stop;
   sigemptyset(&stop);
@@ -112,21 +106,55 @@ int serve(const Args& args) {
   sigaddset(&stop, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
 
-  PluginLoader loader(plugin_cache_dir(options.data_dir.string()));
-  std::vector<std::unique_ptr<PluginInstance>> instances;
+  LiveHub live;
+  PluginLoader loader(plugin_cache_dir(o.data_dir.string()));
+  Municipalities municipalities(loader, {o.plugin_dirs, o.data_dir, &live});
   bool ok = true;
-  for (const fs::path& file : options.manifests) {
-    ok = load_municipality(file, options, loader, instances) && ok;
+  for (const fs::path& file : o.manifests) {
+    for (const std::string& problem : municipalities.load(file)) {
+      std::fprintf(stderr, "machi: %s: %s\n", file.c_str(), problem.c_str());
+      ok = false;
+    }
   }
+  for (const auto& m : municipalities.all()) print_municipality(*m);
   std::fflush(stdout);
-  if (!ok) return 1;
-  if (options.once) return 0;
-  log_line(LogLevel::kInfo, "serve", "running; stop with Ctrl-C",
-           {{"instances", std::to_string(instances.size())}});
+  if (o.once) return ok ? 0 : 1;
+  if (municipalities.all().empty()) {
+    std::fputs("machi: no manifest could be loaded; nothing to serve\n", stderr);
+    return 1;
+  }
+
+  WorkerPool pool(o.workers, o.queue, std::chrono::seconds(30));
+  std::unique_ptr<Router> router;
+  HttpServer server(o.http, [&router](HttpRequest request, HttpReply reply) {
+    router->handle(std::move(request), std::move(reply));
+  });
+  router = std::make_unique<Router>(municipalities, pool, server.scheduler());
+  if (Status s = server.start(); !s) {
+    std::fprintf(stderr, "machi: %s\n", s.message().c_str());
+    return 1;
+  }
+  std::vector<fs::path> watched = o.plugin_dirs;
+  for (const auto& file : o.manifests) watched.push_back(fs::absolute(file).parent_path());
+  ManifestWatcher watcher(watched, std::chrono::milliseconds(200), [&] {
+    server.post([&] { municipalities.reload_all(); });
+  });
+  if (Status s = watcher.start(); !s) {
+    log_line(LogLevel::kWarn, "watcher", "live reload disabled", {{"reason", s.message()}});
+  }
+  log_line(LogLevel::kInfo, "serve", "listening",
+           {{"address", o.http.address}, {"port", std::to_string(server.port())},
+            {"io_threads", std::to_string(o.http.io_threads)},
+            {"workers", std::to_string(o.workers)}});
+  std::printf("listening on http://%s:%u\n", o.http.address.c_str(), server.port());
+  std::fflush(stdout);
+
   int signal = 0;
   sigwait(&stop, &signal);
-  log_line(LogLevel::kInfo, "serve", "stopping", {{"signal", std::to_string(signal)}});
-  instances.clear();  // destroys each instance: pending requests answered, then on_destroy
+  log_line(LogLevel::kInfo, "serve", "draining", {{"signal", std::to_string(signal)}});
+  server.stop();
+  server.wait();
+  log_line(LogLevel::kInfo, "serve", "stopped");
   return 0;
 }
 

@@ -3,11 +3,15 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <boost/url/parse.hpp>
+#include <date/tz.h>
 
 #include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
+
+#include "machi/plugin_api.h"
 
 namespace machi {
 namespace {
@@ -21,60 +25,150 @@ bool valid_id(std::string_view id) {
   });
 }
 
-class Checker {
+bool valid_hostname(std::string_view h) {
+  if (h.empty() || h.size() > 253) return false;
+  return std::all_of(h.begin(), h.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+  });
+}
+
+// Reads typed members of one JSON object, recording problems under `at`.
+class Reader {
  public:
-  explicit Checker(std::vector<ManifestProblem>& problems) : problems_(problems) {}
-  void add(std::string pointer, std::string message) {
-    problems_.push_back({std::move(pointer), std::move(message)});
+  Reader(const json::object& object, std::string at, std::vector<ManifestProblem>& problems)
+      : object_(object), at_(std::move(at)), problems_(problems) {}
+
+  void problem(std::string_view key, std::string message) {
+    problems_.push_back({key.empty() ? at_ : at_ + "/" + std::string(key), std::move(message)});
   }
-  std::string string(const json::object& o, std::string_view key, const std::string& at,
-                     bool required) {
-    const json::value* v = o.if_contains(key);
-    std::string pointer = at + "/" + std::string(key);
-    if (!v) {
-      if (required) add(pointer, "is required");
-      return "";
-    }
-    if (!v->is_string()) {
-      add(pointer, "must be a string");
-      return "";
-    }
+  const json::value* find(std::string_view key, bool required) {
+    const json::value* v = object_.if_contains(key);
+    if (!v && required) problem(key, "is required");
+    return v;
+  }
+  std::string string(std::string_view key, bool required, std::string fallback = "") {
+    const json::value* v = find(key, required);
+    if (!v) return fallback;
+    if (!v->is_string()) return problem(key, "must be a string"), fallback;
     return std::string(v->as_string());
+  }
+  int64_t integer(std::string_view key, int64_t fallback, int64_t min, int64_t max) {
+    const json::value* v = find(key, false);
+    if (!v) return fallback;
+    if (!v->is_int64() || v->as_int64() < min || v->as_int64() > max) {
+      problem(key, "must be an integer from " + std::to_string(min) + " to " +
+                       std::to_string(max));
+      return fallback;
+    }
+    return v->as_int64();
+  }
+  bool boolean(std::string_view key, bool fallback) {
+    const json::value* v = find(key, false);
+    if (!v) return fallback;
+    if (!v->is_bool()) return problem(key, "must be true or false"), fallback;
+    return v->as_bool();
+  }
+  // An array of strings; each checked by `valid` (message on failure).
+  std::vector<std::string> strings(std::string_view key, bool required,
+                                   bool (*valid)(std::string_view), const char* message) {
+    std::vector<std::string> out;
+    const json::value* v = find(key, required);
+    if (!v) return out;
+    if (!v->is_array()) return problem(key, "must be an array of strings"), out;
+    size_t i = 0;
+    for (const json::value& item : v->as_array()) {
+      std::string pointer = std::string(key) + "/" + std::to_string(i++);
+      if (!item.is_string() || !valid(item.as_string())) {
+        problem(pointer, message);
+        continue;
+      }
+      out.emplace_back(item.as_string());
+    }
+    return out;
   }
 
  private:
+  const json::object& object_;
+  std::string at_;
   std::vector<ManifestProblem>& problems_;
 };
 
-void read_mini_app(const json::value& item, const std::string& at, Checker& check,
+bool valid_locale(std::string_view l) {
+  return !l.empty() && l.size() <= 35 && std::all_of(l.begin(), l.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+bool valid_audience(std::string_view a) { return a == "residents" || a == "visitors"; }
+bool valid_grant(std::string_view g) {
+  const auto& claims = grantable_claims();
+  return std::find(claims.begin(), claims.end(), g) != claims.end();
+}
+
+void check_public_url(Reader& r, const std::string& url) {
+  if (url.empty()) return;
+  auto parsed = boost::urls::parse_absolute_uri(url);
+  if (!parsed || (parsed->scheme() != "https" && parsed->scheme() != "http") ||
+      parsed->encoded_host().empty() || parsed->has_query() || parsed->has_fragment()) {
+    r.problem("public_url", "must be an absolute http(s) URL without query or fragment");
+  }
+}
+
+void check_timezone(Reader& r, const std::string& zone) {
+  if (zone.empty()) return;
+  try {
+    date::locate_zone(zone);
+  } catch (const std::exception&) {
+    r.problem("timezone", "unknown IANA time zone '" + zone + "'");
+  }
+}
+
+void read_mini_app(const json::value& item, size_t index, std::vector<ManifestProblem>& problems,
                    Manifest& manifest) {
-  const json::object* app = item.if_object();
-  if (!app) return check.add(at, "must be an object");
-  MiniAppEntry entry;
-  entry.id = check.string(*app, "id", at, true);
-  if (!entry.id.empty() && !valid_id(entry.id)) {
-    check.add(at + "/id", "must be 1–64 characters of [a-z0-9_-]");
+  std::string at = "/mini_apps/" + std::to_string(index);
+  if (!item.is_object()) return problems.push_back({at, "must be an object"});
+  Reader r(item.as_object(), at, problems);
+  MiniAppEntry e;
+  e.index = index;
+  e.id = r.string("id", true);
+  if (!e.id.empty() && !valid_id(e.id)) r.problem("id", "must be 1–64 characters of [a-z0-9_-]");
+  e.name = r.string("name", true);
+  e.description = r.string("description", false);
+  e.plugin = r.string("plugin", true);
+  e.enabled = r.boolean("enabled", true);
+  e.order = static_cast<int>(r.integer("order", 0, 0, 10000));
+  if (r.find("audience", false)) {
+    auto audience = r.strings("audience", false, valid_audience,
+                              "must be \"residents\" or \"visitors\"");
+    e.for_residents = std::count(audience.begin(), audience.end(), "residents") > 0;
+    e.for_visitors = std::count(audience.begin(), audience.end(), "visitors") > 0;
+    if (!e.for_residents && !e.for_visitors) r.problem("audience", "must name at least one audience");
   }
-  entry.plugin = check.string(*app, "plugin", at, true);
-  if (const json::value* v = app->if_contains("enabled")) {
-    if (v->is_bool()) entry.enabled = v->as_bool();
-    else check.add(at + "/enabled", "must be true or false");
+  e.deadline = std::chrono::milliseconds(r.integer("deadline_ms", 5000, 10, 120000));
+  e.concurrency = static_cast<int>(r.integer("concurrency", 64, 1, 100000));
+  e.grants = r.strings("grants", false, valid_grant, "is not a grantable claim (see docs/manifest.md)");
+  if (const json::value* config = r.find("config", false)) {
+    if (config->is_object()) e.config_json = json::serialize(*config);
+    else r.problem("config", "must be an object");
   }
-  if (const json::value* v = app->if_contains("order")) {
-    if (v->is_int64() && v->as_int64() >= 0 && v->as_int64() <= 10000) {
-      entry.order = static_cast<int>(v->as_int64());
-    } else {
-      check.add(at + "/order", "must be an integer from 0 to 10000");
-    }
-  }
-  if (const json::value* v = app->if_contains("config")) {
-    if (v->is_object()) entry.config_json = json::serialize(*v);
-    else check.add(at + "/config", "must be an object");
-  }
-  manifest.mini_apps.push_back(std::move(entry));
+  manifest.mini_apps.push_back(std::move(e));
+}
+
+std::string problem_text(const std::filesystem::path& file,
+                         const std::vector<ManifestProblem>& problems) {
+  std::string message = "manifest " + file.string() + ": " + std::to_string(problems.size()) +
+                        " problem(s)";
+  for (const auto& p : problems) message += "\n  " + p.pointer + ": " + p.message;
+  return message;
 }
 
 }  // namespace
+
+const std::vector<std::string>& grantable_claims() {
+  static const std::vector<std::string> claims = {
+      MACHI_CLAIM_NAME,     MACHI_CLAIM_LEGAL_NAME, MACHI_CLAIM_BIRTHDATE,
+      MACHI_CLAIM_ADDRESS,  MACHI_CLAIM_DISTRICT,   MACHI_CLAIM_HOUSEHOLD};
+  return claims;
+}
 
 Result<Manifest> load_manifest(const std::filesystem::path& file,
                                std::vector<ManifestProblem>& problems) {
@@ -82,46 +176,51 @@ Result<Manifest> load_manifest(const std::filesystem::path& file,
   if (!in) return Status::error("manifest " + file.string() + ": cannot read the file");
   std::ostringstream text;
   text << in.rdbuf();
+  if (text.str().size() > 4 * 1024 * 1024) {
+    return Status::error("manifest " + file.string() + ": larger than 4 MiB");
+  }
   boost::system::error_code ec;
   json::value root = json::parse(text.str(), ec);
   if (ec) return Status::error("manifest " + file.string() + ": not JSON: " + ec.message());
-  const json::object* top = root.if_object();
-  if (!top) return Status::error("manifest " + file.string() + ": must be a JSON object");
-
-  Checker check(problems);
-  Manifest manifest;
-  manifest.file = file;
-  manifest.municipality_id = check.string(*top, "municipality", "", true);
-  if (!manifest.municipality_id.empty() && !valid_id(manifest.municipality_id)) {
-    check.add("/municipality", "must be 1–64 characters of [a-z0-9_-]");
+  if (!root.is_object()) {
+    return Status::error("manifest " + file.string() + ": must be a JSON object");
   }
-  manifest.name = check.string(*top, "name", "", true);
-  manifest.public_url = check.string(*top, "public_url", "", true);
-  const json::value* apps = top->if_contains("mini_apps");
-  if (!apps || !apps->is_array()) {
-    check.add("/mini_apps", "is required and must be an array");
-  } else {
+  Reader r(root.as_object(), "", problems);
+  Manifest m;
+  m.file = file;
+  m.municipality_id = r.string("municipality", true);
+  if (!m.municipality_id.empty() && !valid_id(m.municipality_id)) {
+    r.problem("municipality", "must be 1–64 characters of [a-z0-9_-]");
+  }
+  m.name = r.string("name", true);
+  m.public_url = r.string("public_url", true);
+  check_public_url(r, m.public_url);
+  m.hostnames = r.strings("hostnames", true, [](std::string_view h) { return valid_hostname(h); },
+                          "must be a lower-case host name without port");
+  if (r.find("hostnames", false) && m.hostnames.empty() && problems.empty()) {
+    r.problem("hostnames", "must list at least one host name");
+  }
+  m.timezone = r.string("timezone", true);
+  check_timezone(r, m.timezone);
+  m.locales = r.strings("locales", false, valid_locale, "must be a BCP 47 language tag");
+  if (m.locales.empty()) m.locales = {"ja"};
+  const json::value* apps = r.find("mini_apps", true);
+  if (apps && !apps->is_array()) r.problem("mini_apps", "must be an array");
+  if (apps && apps->is_array()) {
     size_t index = 0;
-    for (const json::value& item : apps->as_array()) {
-      read_mini_app(item, "/mini_apps/" + std::to_string(index++), check, manifest);
-    }
+    for (const json::value& item : apps->as_array()) read_mini_app(item, index++, problems, m);
   }
   std::set<std::string> seen;
-  for (size_t i = 0; i < manifest.mini_apps.size(); ++i) {
-    if (!seen.insert(manifest.mini_apps[i].id).second) {
-      check.add("/mini_apps/" + std::to_string(i) + "/id",
-                "duplicate mini-app id '" + manifest.mini_apps[i].id + "'");
+  for (const MiniAppEntry& app : m.mini_apps) {
+    if (!app.id.empty() && !seen.insert(app.id).second) {
+      problems.push_back({"/mini_apps/" + std::to_string(app.index) + "/id",
+                          "duplicate mini-app id '" + app.id + "'"});
     }
   }
-  if (!problems.empty()) {
-    std::string message = "manifest " + file.string() + ": " + std::to_string(problems.size()) +
-                          " problem(s)";
-    for (const auto& p : problems) message += "\n  " + p.pointer + ": " + p.message;
-    return Status::error(message);
-  }
-  std::stable_sort(manifest.mini_apps.begin(), manifest.mini_apps.end(),
+  if (!problems.empty()) return Status::error(problem_text(file, problems));
+  std::stable_sort(m.mini_apps.begin(), m.mini_apps.end(),
                    [](const MiniAppEntry& a, const MiniAppEntry& b) { return a.order < b.order; });
-  return manifest;
+  return m;
 }
 
 Result<std::filesystem::path> resolve_plugin(const Manifest& manifest, const MiniAppEntry& app,

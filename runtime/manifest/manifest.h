@@ -1,9 +1,11 @@
-// Manifest: a municipality's choice of mini-apps (which are on, in what order, with what config).
-// This is the subset the plugin loader needs; the HTTP runtime adds hostnames, timezone,
-// audiences, deadlines and grants. Every problem names the file and the JSON pointer.
+// Manifest: one municipality's choice of mini-apps — which are on, in what order, for which
+// audience, with what config, deadline, concurrency and identity grants — plus the
+// municipality's public URL, hostnames, time zone and locales. docs/manifest.md is the reference;
+// manifests/manifest.schema.json the JSON Schema. Every problem names the JSON pointer.
 // Thread-safety: a parsed Manifest is an immutable value.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -14,10 +16,18 @@ namespace machi {
 
 struct MiniAppEntry {
   std::string id;           // mount id: /apps/{id}/
-  std::string plugin;       // file name or path of the .so
+  std::string name;         // display name
+  std::string description;  // may be empty: the plugin's own description is used
+  std::string plugin;       // file name (searched in the plugin dirs) or absolute path
   bool enabled = true;
   int order = 0;
+  bool for_residents = true;  // audience "residents": the registered residents' home screen
+  bool for_visitors = false;  // audience "visitors": the visitor home, no account needed
+  std::chrono::milliseconds deadline{5000};
+  int concurrency = 64;       // in-flight requests to this mini-app at most (503 beyond)
+  std::vector<std::string> grants;  // claim names this mini-app may receive
   std::string config_json = "{}";
+  size_t index = 0;           // position in the file's mini_apps array, for pointers
 };
 
 struct Manifest {
@@ -25,7 +35,10 @@ struct Manifest {
   std::string municipality_id;
   std::string name;
   std::string public_url;
-  std::vector<MiniAppEntry> mini_apps;  // sorted by order, then id
+  std::vector<std::string> hostnames;  // lower case, no port
+  std::string timezone;                // IANA name, e.g. Asia/Tokyo
+  std::vector<std::string> locales;    // BCP 47, first is the default
+  std::vector<MiniAppEntry> mini_apps;  // sorted by order, then file position
 };
 
 struct ManifestProblem {
@@ -33,7 +46,8 @@ struct ManifestProblem {
   std::string message;
 };
 
-// Parses and checks the file. On failure, `problems` lists every problem found.
+// Parses and checks the file. On failure, `problems` lists every problem found, and the error
+// text lists them too.
 Result<Manifest> load_manifest(const std::filesystem::path& file,
                                std::vector<ManifestProblem>& problems);
 
@@ -41,5 +55,9 @@ Result<Manifest> load_manifest(const std::filesystem::path& file,
 // then beside the manifest.
 Result<std::filesystem::path> resolve_plugin(const Manifest& manifest, const MiniAppEntry& app,
                                              const std::vector<std::filesystem::path>& dirs);
+
+// Claims a manifest may grant to a mini-app (the subject, assurance, locale and audience are
+// always given).
+const std::vector<std::string>& grantable_claims();
 
 }  // namespace machi

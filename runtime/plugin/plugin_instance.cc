@@ -95,7 +95,7 @@ void PluginInstance::note_failure(const char* hook, machi_status status) {
             {"status", status_text}, {"reason", hook_error()}});
 }
 
-void PluginInstance::handle_request(const PluginRequest& request, Done done) {
+uint64_t PluginInstance::handle_request(const PluginRequest& request, Done done) {
   std::vector<machi_header> headers;
   headers.reserve(request.headers.size());
   for (const auto& [name, value] : request.headers) {
@@ -129,11 +129,11 @@ void PluginInstance::handle_request(const PluginRequest& request, Done done) {
                                                    request.request_id + ")");
       ctx_->pending.complete(handle.token, std::move(failure));
     }
-    return;
+    return handle.token;
   }
   if (status == MACHI_OK && handle.answered) {
     handle.done(std::move(handle.response));
-    return;
+    return 0;
   }
   if (status >= 0) {
     log_line(LogLevel::kError, "plugin", "on_request returned without a valid answer",
@@ -146,7 +146,10 @@ void PluginInstance::handle_request(const PluginRequest& request, Done done) {
   handle.done(error_response(500, "plugin_failed",
                              "the mini-app failed to answer (request " + request.request_id +
                                  ")"));
+  return 0;
 }
+
+void PluginInstance::abandon(uint64_t token) { ctx_->pending.abandon(token); }
 
 size_t PluginInstance::expire_overdue(std::chrono::steady_clock::time_point now) {
   return ctx_->pending.expire_overdue(

@@ -55,8 +55,12 @@ class PluginInstance {
   PluginInstance& operator=(const PluginInstance&) = delete;
 
   // Runs on_request on the calling thread. `done` is called exactly once: before this returns,
-  // or later from the thread that completes the pending request, or by expire_overdue (504).
-  void handle_request(const PluginRequest& request, Done done);
+  // or later from the thread that completes the pending request, or by expire_overdue (504) —
+  // unless the caller abandons the pending token. Returns that token, or 0 when not pending.
+  uint64_t handle_request(const PluginRequest& request, Done done);
+  // The caller gave up on a pending request (deadline answered elsewhere, client gone): `done`
+  // will not be called and the plugin's complete() answers MACHI_ERR_EXPIRED.
+  void abandon(uint64_t token);
   size_t expire_overdue(std::chrono::steady_clock::time_point now);
   size_t pending_requests() const;
 

@@ -8,16 +8,45 @@
 
 using namespace machi;
 
-TEST_CASE("the demo manifest loads, sorted by order, configs kept as JSON") {
+TEST_CASE("the demo manifest loads, sorted by order, with defaults filled in") {
   std::vector<ManifestProblem> problems;
   auto m = load_manifest(MACHI_SOURCE_DIR "/manifests/demo.json", problems);
   REQUIRE_MESSAGE(m.is_ok(), m.error());
   CHECK(m->municipality_id == "demo");
-  REQUIRE(m->mini_apps.size() >= 2);
+  CHECK(m->timezone == "Asia/Tokyo");
+  CHECK(m->hostnames == std::vector<std::string>{"localhost", "127.0.0.1"});
+  CHECK(m->locales.front() == "ja");
+  REQUIRE(m->mini_apps.size() == 7);
   for (size_t i = 1; i < m->mini_apps.size(); ++i) {
     CHECK(m->mini_apps[i - 1].order <= m->mini_apps[i].order);
   }
-  CHECK(m->mini_apps[0].config_json.find("greeting") != std::string::npos);
+  CHECK(m->mini_apps[0].id == "bousai");  // order 5 comes first whatever its file position
+  CHECK(m->mini_apps[0].for_visitors);
+  const MiniAppEntry& library = m->mini_apps[2];
+  CHECK(library.id == "library");
+  CHECK(library.deadline == std::chrono::milliseconds(3000));
+  CHECK(library.concurrency == 64);
+  CHECK(library.grants == std::vector<std::string>{"name"});
+  CHECK(library.config_json.find("中央図書館") != std::string::npos);
+}
+
+TEST_CASE("municipality fields: URL, host names, IANA time zone, grants, audience, limits") {
+  test::ScratchDir dir;
+  std::ofstream(dir / "m.json") << R"({"municipality": "t", "name": "T",
+    "public_url": "https://t.example/?x=1", "hostnames": ["T.example", "ok.example"],
+    "timezone": "Asia/Nowhere", "locales": ["ja", "en_US!"],
+    "mini_apps": [{"id": "a", "name": "A", "plugin": "a.so", "audience": ["tourists"],
+                   "grants": ["name", "password"], "deadline_ms": 0, "concurrency": 0}]})";
+  std::vector<ManifestProblem> problems;
+  CHECK_FALSE(load_manifest(dir / "m.json", problems).is_ok());
+  std::vector<std::string> pointers;
+  for (const auto& p : problems) pointers.push_back(p.pointer);
+  CHECK(pointers == std::vector<std::string>{
+                        "/public_url", "/hostnames/0", "/timezone", "/locales/1",
+                        "/mini_apps/0/audience/0", "/mini_apps/0/audience",
+                        "/mini_apps/0/deadline_ms", "/mini_apps/0/concurrency",
+                        "/mini_apps/0/grants/1"});
+  CHECK(problems[2].message == "unknown IANA time zone 'Asia/Nowhere'");
 }
 
 TEST_CASE("malformed manifests: not JSON, not an object, every problem with its pointer") {
@@ -32,8 +61,10 @@ TEST_CASE("malformed manifests: not JSON, not an object, every problem with its 
   CHECK(load_manifest(dir / "b.json", problems).error().find("must be a JSON object") !=
         std::string::npos);
 
-  std::ofstream(dir / "c.json") << R"({"municipality": "c", "name": "C", "public_url": "u",
-    "mini_apps": [{"id": "x", "plugin": "p.so", "enabled": "yes", "config": []}, 3]})";
+  std::ofstream(dir / "c.json") << R"({"municipality": "c", "name": "C",
+    "public_url": "https://c.example", "hostnames": ["c.example"], "timezone": "Asia/Tokyo",
+    "mini_apps": [{"id": "x", "name": "X", "plugin": "p.so", "enabled": "yes", "config": []},
+                  3]})";
   problems.clear();
   CHECK_FALSE(load_manifest(dir / "c.json", problems).is_ok());
   REQUIRE(problems.size() == 3);

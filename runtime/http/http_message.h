@@ -1,0 +1,48 @@
+// Plain HTTP request/response values exchanged between the Beast server and the router, so that
+// routing code (and its tests) never includes Beast or Asio.
+// Thread-safety: plain values.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace machi {
+
+struct HttpRequest {
+  std::string method;      // "GET"
+  std::string path;        // percent-encoded, from the request target, starts with "/"
+  std::string query;       // percent-encoded, without "?"
+  std::string host;        // Host header, lower case, without port
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower case
+  std::string body;
+  std::string remote_address;
+
+  std::string_view header(std::string_view lower_name) const {
+    for (const auto& [n, v] : headers) {
+      if (n == lower_name) return v;
+    }
+    return {};
+  }
+};
+
+struct HttpResponse {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Called exactly once per request, from any thread.
+using HttpReply = std::function<void(HttpResponse)>;
+using HttpHandler = std::function<void(HttpRequest, HttpReply)>;
+// Runs `task` after `delay` on a server thread (deadlines without Asio in the router).
+using ScheduleAfter = std::function<void(std::chrono::milliseconds delay, std::function<void()> task)>;
+
+// {"error":{"code":…,"message":…}} with that status.
+HttpResponse json_error(unsigned status, std::string_view code, std::string_view message);
+
+}  // namespace machi

@@ -1,0 +1,157 @@
+#include "runtime/http/http_server.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include "runtime/http/http_shared.h"
+#include "runtime/log/log.h"
+
+namespace machi {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+HttpResponse json_error(unsigned status, std::string_view code, std::string_view message) {
+  boost::json::object error{{"code", code}, {"message", message}};
+  HttpResponse r;
+  r.status = status;
+  r.body = boost::json::serialize(boost::json::object{{"error", std::move(error)}});
+  return r;
+}
+
+namespace {
+
+void do_accept(std::shared_ptr<HttpServer::Shared> shared);
+
+// Over the connection limit: a short 503 written without blocking, then closed.
+void refuse(tcp::socket& socket) {
+  static const std::string kBusy =
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+      "Connection: close\r\nContent-Length: 82\r\n\r\n"
+      R"({"error":{"code":"too_many_connections","message":"the server is at its limit"}})";
+  boost::system::error_code ec;
+  socket.non_blocking(true, ec);
+  socket.write_some(net::buffer(kBusy), ec);
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+  socket.close(ec);
+}
+
+void on_accept(std::shared_ptr<HttpServer::Shared> shared, boost::system::error_code ec,
+               tcp::socket socket) {
+  if (ec == net::error::operation_aborted || !shared->acceptor.is_open()) return;
+  if (ec) {
+    // EMFILE and friends: log, keep accepting (the connection limit should prevent it).
+    log_line(LogLevel::kWarn, "http", "accept failed", {{"error", ec.message()}});
+  } else if (shared->connections.load() >= shared->options.max_connections) {
+    refuse(socket);
+  } else {
+    start_session(shared, std::move(socket));
+  }
+  do_accept(std::move(shared));
+}
+
+void do_accept(std::shared_ptr<HttpServer::Shared> shared) {
+  auto& acceptor = shared->acceptor;
+  auto strand = net::make_strand(shared->ioc);  // before `shared` is moved into the handler
+  acceptor.async_accept(strand,
+                        [shared = std::move(shared)](boost::system::error_code ec,
+                                                     tcp::socket socket) mutable {
+                          on_accept(std::move(shared), ec, std::move(socket));
+                        });
+}
+
+// Stops the I/O threads once every connection has closed, or at the deadline (whatever is still
+// running then is cut off).
+void drain_poll(std::shared_ptr<HttpServer::Shared> shared,
+                std::chrono::steady_clock::time_point deadline) {
+  if (shared->connections.load() == 0 || std::chrono::steady_clock::now() >= deadline) {
+    shared->ioc.stop();
+    return;
+  }
+  shared->drain_timer.expires_after(std::chrono::milliseconds(20));
+  shared->drain_timer.async_wait([shared, deadline](boost::system::error_code ec) {
+    if (!ec) drain_poll(shared, deadline);
+  });
+}
+
+}  // namespace
+
+HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
+    : shared_(std::make_shared<Shared>()) {
+  shared_->options = std::move(options);
+  shared_->handler = std::move(handler);
+}
+
+HttpServer::~HttpServer() {
+  stop();
+  wait();
+}
+
+Status HttpServer::start() {
+  boost::system::error_code ec;
+  auto address = net::ip::make_address(shared_->options.address, ec);
+  if (ec) return Status::error("listen address '" + shared_->options.address + "': " + ec.message());
+  tcp::endpoint endpoint(address, shared_->options.port);
+  auto& acceptor = shared_->acceptor;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Status::error("cannot listen on " + shared_->options.address + ":" +
+                         std::to_string(shared_->options.port) + ": " + ec.message());
+  }
+  shared_->port = acceptor.local_endpoint().port();
+  do_accept(shared_);
+  size_t threads = std::max<size_t>(1, shared_->options.io_threads);
+  for (size_t i = 0; i < threads; ++i) {
+    shared_->threads.emplace_back([shared = shared_] { shared->ioc.run(); });
+  }
+  return Status::ok();
+}
+
+uint16_t HttpServer::port() const { return shared_->port; }
+size_t HttpServer::open_connections() const { return shared_->connections.load(); }
+
+void HttpServer::stop() {
+  if (shared_->draining.exchange(true)) return;
+  net::post(shared_->ioc, [shared = shared_] {
+    boost::system::error_code ec;
+    shared->acceptor.close(ec);
+    std::vector<std::shared_ptr<HttpSession>> sessions;
+    {
+      std::lock_guard lock(shared->sessions_mutex);
+      for (auto& [raw, weak] : shared->sessions) {
+        if (auto s = weak.lock()) sessions.push_back(std::move(s));
+      }
+    }
+    for (auto& s : sessions) close_if_idle(s);
+    drain_poll(shared, std::chrono::steady_clock::now() + shared->options.drain_timeout);
+  });
+}
+
+void HttpServer::wait() {
+  for (auto& t : shared_->threads) {
+    if (t.joinable()) t.join();
+  }
+  shared_->threads.clear();
+}
+
+void HttpServer::post(std::function<void()> task) { net::post(shared_->ioc, std::move(task)); }
+
+ScheduleAfter HttpServer::scheduler() {
+  std::weak_ptr<Shared> weak = shared_;
+  return [weak](std::chrono::milliseconds delay, std::function<void()> task) {
+    auto shared = weak.lock();
+    if (!shared) return;
+    auto timer = std::make_shared<net::steady_timer>(shared->ioc, delay);
+    timer->async_wait([timer, task = std::move(task)](boost::system::error_code ec) {
+      if (!ec) task();
+    });
+  };
+}
+
+}  // namespace machi

@@ -1,0 +1,38 @@
+// ManifestWatcher: a libuv loop on its own thread that watches directories (the manifests' and
+// the plugins') with uv_fs_event. Editors and deploy tools replace files by rename, so watching
+// the directory — not the file — sees every version. Events for *.json and *.so files are
+// debounced and then reported through `on_change`, on the watcher's thread; the callback hands
+// the work to the serving side (it never serves requests itself). Only uv_async_send crosses
+// into the loop from other threads (to stop it).
+// Thread-safety: construct, start and destroy from one thread.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "runtime/status.h"
+
+namespace machi {
+
+class ManifestWatcher {
+ public:
+  using OnChange = std::function<void()>;
+
+  ManifestWatcher(std::vector<std::filesystem::path> directories,
+                  std::chrono::milliseconds debounce, OnChange on_change);
+  ~ManifestWatcher();  // stops the loop and joins its thread
+  ManifestWatcher(const ManifestWatcher&) = delete;
+  ManifestWatcher& operator=(const ManifestWatcher&) = delete;
+
+  Status start();
+
+  struct Loop;  // libuv state (manifest_watcher.cc)
+
+ private:
+  std::unique_ptr<Loop> loop_;
+};
+
+}  // namespace machi

@@ -1,0 +1,247 @@
+#include "runtime/routing/router.h"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <openssl/rand.h>
+
+#include <mutex>
+
+#include "runtime/log/log.h"
+
+namespace machi {
+namespace {
+
+namespace json = boost::json;
+
+HttpResponse json_ok(const json::value& value, unsigned status = 200) {
+  HttpResponse r;
+  r.status = status;
+  r.body = json::serialize(value);
+  r.headers.emplace_back("cache-control", "no-store");
+  return r;
+}
+
+HttpResponse from_plugin(PluginResponse p, const std::string& request_id) {
+  HttpResponse r;
+  r.status = p.status;
+  r.content_type = p.content_type.empty() ? "application/octet-stream" : std::move(p.content_type);
+  r.body = std::move(p.body);
+  r.headers = std::move(p.headers);
+  r.headers.emplace_back("x-request-id", request_id);
+  return r;
+}
+
+// One call into a mini-app: answered once (by the plugin or by the deadline); its concurrency
+// slot is given back only when the answer is out *and* the hook has returned.
+class Call {
+ public:
+  Call(std::shared_ptr<const MountedApp> app, HttpReply reply, std::string request_id)
+      : app_(std::move(app)), reply_(std::move(reply)), request_id_(std::move(request_id)) {}
+
+  void answer(HttpResponse response) {
+    {
+      std::lock_guard lock(mutex_);
+      if (answered_) return;
+      answered_ = true;
+    }
+    reply_(std::move(response));
+    release_if_done();
+  }
+  // The hook returned; `token` is its pending token (0: answered or failed).
+  void hook_returned(uint64_t token) {
+    bool abandon = false;
+    {
+      std::lock_guard lock(mutex_);
+      hook_returned_ = true;
+      token_ = token;
+      abandon = answered_ && token != 0;  // the deadline passed while the hook ran
+    }
+    if (abandon) app_->instance->abandon(token);
+    release_if_done();
+  }
+  void deadline_passed() {
+    uint64_t token;
+    {
+      std::lock_guard lock(mutex_);
+      if (answered_) return;
+      token = token_;
+    }
+    if (token != 0) app_->instance->abandon(token);
+    answer(json_error(504, "deadline_exceeded", "the mini-app '" + app_->entry.id +
+                                                    "' did not answer within " +
+                                                    std::to_string(app_->entry.deadline.count()) +
+                                                    " ms (request " + request_id_ + ")"));
+  }
+  bool answered() {
+    std::lock_guard lock(mutex_);
+    return answered_;
+  }
+  const std::string& request_id() const { return request_id_; }
+  const MountedApp& app() const { return *app_; }
+
+ private:
+  void release_if_done() {
+    std::lock_guard lock(mutex_);
+    if (answered_ && hook_returned_ && !released_) {
+      released_ = true;
+      app_->in_flight->fetch_sub(1);
+    }
+  }
+
+  std::shared_ptr<const MountedApp> app_;  // keeps the instance alive until the call is over
+  HttpReply reply_;
+  std::string request_id_;
+  std::mutex mutex_;
+  bool answered_ = false;
+  bool hook_returned_ = false;
+  bool released_ = false;
+  uint64_t token_ = 0;
+};
+
+}  // namespace
+
+Router::Router(Municipalities& municipalities, WorkerPool& pool, ScheduleAfter schedule_after)
+    : municipalities_(municipalities), pool_(pool), schedule_after_(std::move(schedule_after)) {
+  unsigned char random[6];
+  RAND_bytes(random, sizeof random);
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (unsigned char b : random) {
+    id_prefix_.push_back(kHex[b >> 4]);
+    id_prefix_.push_back(kHex[b & 0xf]);
+  }
+}
+
+std::string Router::next_request_id() {
+  return id_prefix_ + "-" + std::to_string(next_id_.fetch_add(1, std::memory_order_relaxed));
+}
+
+void Router::handle(HttpRequest request, HttpReply reply) {
+  const std::string& path = request.path;
+  if (path == "/healthz") {
+    return reply(json_ok(json::object{{"status", "ok"}}));
+  }
+  if (path == "/readyz") return readiness(reply);
+  auto municipality = municipalities_.by_host(request.host);
+  if (!municipality) {
+    return reply(json_error(404, "unknown_host",
+                            "no municipality is served at host '" + request.host + "'"));
+  }
+  if (path == "/api/v1/apps") {
+    if (request.method != "GET") return reply(json_error(405, "method_not_allowed", "use GET"));
+    return list_apps(*municipality, reply);
+  }
+  constexpr std::string_view kApps = "/apps/";
+  if (path.starts_with(kApps)) {
+    std::string_view rest = std::string_view(path).substr(kApps.size());
+    auto slash = rest.find('/');
+    std::string_view id = rest.substr(0, slash);
+    std::string_view remainder = slash == std::string_view::npos ? "/" : rest.substr(slash);
+    std::string id_copy(id), remainder_copy(remainder);
+    return to_mini_app(std::move(municipality), std::move(request), id_copy, remainder_copy,
+                       std::move(reply));
+  }
+  reply(json_error(404, "not_found", "no such endpoint: " + path));
+}
+
+void Router::list_apps(const MunicipalitySnapshot& m, HttpReply& reply) {
+  json::array apps;
+  for (const auto& app : m.apps) {
+    json::array audience;
+    if (app->entry.for_residents) audience.emplace_back("residents");
+    if (app->entry.for_visitors) audience.emplace_back("visitors");
+    const LoadedPlugin& plugin = app->instance->plugin();
+    apps.push_back(json::object{
+        {"id", app->entry.id},
+        {"name", app->entry.name},
+        {"version", plugin.version},
+        {"description", app->entry.description.empty() ? plugin.description
+                                                        : app->entry.description},
+        {"audience", std::move(audience)},
+        {"url", m.manifest.public_url + "/apps/" + app->entry.id + "/"}});
+  }
+  reply(json_ok(json::object{{"municipality", m.manifest.municipality_id},
+                             {"name", m.manifest.name},
+                             {"apps", std::move(apps)}}));
+}
+
+void Router::readiness(HttpReply& reply) {
+  bool ready = true;
+  json::array municipalities;
+  for (const MunicipalityStatus& s : municipalities_.status()) {
+    json::array problems;
+    for (const auto& p : s.problems) problems.emplace_back(p);
+    ready = ready && s.problems.empty();
+    municipalities.push_back(json::object{{"manifest", s.manifest_file.string()},
+                                          {"municipality", s.municipality_id},
+                                          {"generation", s.generation},
+                                          {"problems", std::move(problems)}});
+  }
+  json::array unhealthy;
+  for (const auto& m : municipalities_.all()) {
+    for (const auto& app : m->apps) {
+      if (!app->instance->healthy()) {
+        unhealthy.emplace_back(m->manifest.municipality_id + "/" + app->entry.id);
+        ready = false;
+      }
+    }
+  }
+  WorkerPool::Stats stats = pool_.stats();
+  json::array stuck;
+  for (const auto& w : stats.stuck) {
+    stuck.push_back(json::object{{"task", w.label}, {"busy_ms", w.busy_for.count()}});
+  }
+  json::object body{{"ready", ready},
+                    {"municipalities", std::move(municipalities)},
+                    {"unhealthy_mini_apps", std::move(unhealthy)},
+                    {"workers", json::object{{"total", stats.workers},
+                                             {"busy", stats.busy},
+                                             {"queued", stats.queued},
+                                             {"stuck", std::move(stuck)}}}};
+  reply(json_ok(body, ready ? 200 : 503));
+}
+
+void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequest request,
+                         std::string_view id, std::string_view rest, HttpReply reply) {
+  std::shared_ptr<const MountedApp> app = m->find(id);
+  if (!app) {
+    return reply(json_error(404, "unknown_mini_app",
+                            "no mini-app '" + std::string(id) + "' is enabled here"));
+  }
+  if (app->in_flight->fetch_add(1) >= app->entry.concurrency) {
+    app->in_flight->fetch_sub(1);
+    HttpResponse busy = json_error(503, "mini_app_busy",
+                                   "the mini-app '" + app->entry.id + "' is at its limit of " +
+                                       std::to_string(app->entry.concurrency) +
+                                       " concurrent requests");
+    busy.headers.emplace_back("retry-after", "1");
+    return reply(std::move(busy));
+  }
+  auto call = std::make_shared<Call>(app, std::move(reply), next_request_id());
+  auto plugin_request = std::make_shared<PluginRequest>();
+  plugin_request->method = std::move(request.method);
+  plugin_request->path = std::string(rest);
+  plugin_request->query = std::move(request.query);
+  plugin_request->body = std::move(request.body);
+  plugin_request->headers = std::move(request.headers);  // filtered again by the instance
+  plugin_request->request_id = call->request_id();
+
+  auto run = [call, plugin_request] {
+    const std::string& rid = call->request_id();
+    uint64_t token = call->app().instance->handle_request(
+        *plugin_request, [call, rid](PluginResponse r) { call->answer(from_plugin(std::move(r), rid)); });
+    call->hook_returned(token);
+  };
+  if (app->instance->plugin().nonblocking()) {
+    run();  // the fast path: inline on this I/O thread
+  } else if (!pool_.try_post({run, m->manifest.municipality_id + "/" + app->entry.id})) {
+    call->hook_returned(0);
+    HttpResponse full = json_error(503, "overloaded", "all workers are busy; retry shortly");
+    full.headers.emplace_back("retry-after", "1");
+    return call->answer(std::move(full));
+  }
+  if (!call->answered()) {
+    schedule_after_(app->entry.deadline, [call] { call->deadline_passed(); });
+  }
+}
+
+}  // namespace machi

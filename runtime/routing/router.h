@@ -1,0 +1,38 @@
+// Router: the runtime's HTTP endpoints. Picks the municipality by Host, answers the runtime's own
+// routes (/healthz, /readyz, /api/v1/apps) and sends /apps/{id}/… to that mini-app's instance:
+// inline on the I/O thread when the plugin declared its request hook non-blocking, otherwise on
+// the worker pool; 504 past the mini-app's deadline, 503 when its concurrency limit or the pool
+// is full. A hook that never returns holds one of its mini-app's concurrency slots (and one
+// worker) for good, so one hung plugin cannot take every worker.
+// Thread-safety: handle() is called concurrently from I/O threads.
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include "runtime/dispatch/worker_pool.h"
+#include "runtime/http/http_message.h"
+#include "runtime/routing/municipalities.h"
+
+namespace machi {
+
+class Router {
+ public:
+  Router(Municipalities& municipalities, WorkerPool& pool, ScheduleAfter schedule_after);
+  void handle(HttpRequest request, HttpReply reply);
+
+ private:
+  void list_apps(const MunicipalitySnapshot& m, HttpReply& reply);
+  void readiness(HttpReply& reply);
+  void to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequest request,
+                   std::string_view id, std::string_view rest, HttpReply reply);
+  std::string next_request_id();
+
+  Municipalities& municipalities_;
+  WorkerPool& pool_;
+  ScheduleAfter schedule_after_;
+  std::string id_prefix_;
+  std::atomic<uint64_t> next_id_{1};
+};
+
+}  // namespace machi
