@@ -1,6 +1,7 @@
 // machi serve: loads each manifest's mini-apps, serves HTTP, reloads manifests and plugins when
 // their files change, and drains gracefully on SIGINT/SIGTERM.
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -136,10 +137,10 @@ int serve(const Args& args) {
   }
   std::vector<fs::path> watched = o.plugin_dirs;
   for (const auto& file : o.manifests) watched.push_back(fs::absolute(file).parent_path());
-  ManifestWatcher watcher(watched, std::chrono::milliseconds(200), [&] {
+  auto watcher = std::make_unique<ManifestWatcher>(watched, std::chrono::milliseconds(200), [&] {
     server.post([&] { municipalities.reload_all(); });
   });
-  if (Status s = watcher.start(); !s) {
+  if (Status s = watcher->start(); !s) {
     log_line(LogLevel::kWarn, "watcher", "live reload disabled", {{"reason", s.message()}});
   }
   log_line(LogLevel::kInfo, "serve", "listening",
@@ -154,6 +155,17 @@ int serve(const Args& args) {
   log_line(LogLevel::kInfo, "serve", "draining", {{"signal", std::to_string(signal)}});
   server.stop();
   server.wait();
+  watcher.reset();  // no reloads while shutting down
+  WorkerPool::Stats stats = pool.stats();
+  if (!stats.stuck.empty()) {
+    // A hook that never returns cannot be joined, and its instance must not be destroyed under
+    // it: end the process here. Every acknowledged write is already durable (synchronous=FULL).
+    for (const auto& w : stats.stuck) {
+      log_line(LogLevel::kWarn, "serve", "exiting past a stuck plugin call", {{"task", w.label}});
+    }
+    std::fflush(nullptr);
+    std::_Exit(0);
+  }
   log_line(LogLevel::kInfo, "serve", "stopped");
   return 0;
 }

@@ -13,23 +13,15 @@ WorkerPool::WorkerPool(size_t workers, size_t queue_limit, std::chrono::millisec
 }
 
 WorkerPool::~WorkerPool() {
-  std::vector<std::thread> joinable;
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
-    auto now = Clock::now();
-    for (Worker& w : workers_) {
-      // A worker stuck in a hook that never returns cannot be joined; leave it to process exit.
-      if (w.busy && now - w.since > stuck_after_) {
-        log_line(LogLevel::kWarn, "worker_pool", "abandoning a stuck worker", {{"task", w.label}});
-        w.thread.detach();
-      } else {
-        joinable.push_back(std::move(w.thread));
-      }
-    }
   }
   wake_.notify_all();
-  for (auto& t : joinable) t.join();
+  // Joins every worker: a detached worker would go on running a hook against an instance that is
+  // about to be destroyed. A hook that never returns therefore blocks here; `machi serve` checks
+  // stats().stuck first and ends the process instead of destroying the pool.
+  for (Worker& w : workers_) w.thread.join();
 }
 
 bool WorkerPool::try_post(Task task) {

@@ -37,7 +37,7 @@ class WorkerPool {
   };
 
   WorkerPool(size_t workers, size_t queue_limit, std::chrono::milliseconds stuck_after);
-  ~WorkerPool();  // stops taking tasks, runs what is queued, joins (a stuck worker is detached)
+  ~WorkerPool();  // stops taking tasks, runs what is queued, joins every worker
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 

@@ -39,8 +39,11 @@ struct HttpResponse {
 // Called exactly once per request, from any thread.
 using HttpReply = std::function<void(HttpResponse)>;
 using HttpHandler = std::function<void(HttpRequest, HttpReply)>;
-// Runs `task` after `delay` on a server thread (deadlines without Asio in the router).
-using ScheduleAfter = std::function<void(std::chrono::milliseconds delay, std::function<void()> task)>;
+// Runs `task` after `delay` on a server thread (deadlines without Asio in the router). Returns a
+// function that cancels it (from any thread); a cancelled task is destroyed without running.
+using CancelTask = std::function<void()>;
+using ScheduleAfter =
+    std::function<CancelTask(std::chrono::milliseconds delay, std::function<void()> task)>;
 
 // {"error":{"code":…,"message":…}} with that status.
 HttpResponse json_error(unsigned status, std::string_view code, std::string_view message);

@@ -144,13 +144,22 @@ void HttpServer::post(std::function<void()> task) { net::post(shared_->ioc, std:
 
 ScheduleAfter HttpServer::scheduler() {
   std::weak_ptr<Shared> weak = shared_;
-  return [weak](std::chrono::milliseconds delay, std::function<void()> task) {
+  return [weak](std::chrono::milliseconds delay, std::function<void()> task) -> CancelTask {
     auto shared = weak.lock();
-    if (!shared) return;
+    if (!shared) return [] {};
     auto timer = std::make_shared<net::steady_timer>(shared->ioc, delay);
     timer->async_wait([timer, task = std::move(task)](boost::system::error_code ec) {
       if (!ec) task();
     });
+    // steady_timer is not thread-safe: cancel on the I/O side.
+    std::weak_ptr<net::steady_timer> weak_timer = timer;
+    return [weak, weak_timer] {
+      if (auto s = weak.lock()) {
+        net::post(s->ioc, [weak_timer] {
+          if (auto t = weak_timer.lock()) t->cancel();
+        });
+      }
+    };
   };
 }
 

@@ -39,13 +39,24 @@ class Call {
       : app_(std::move(app)), reply_(std::move(reply)), request_id_(std::move(request_id)) {}
 
   void answer(HttpResponse response) {
+    HttpReply reply;
+    CancelTask cancel;
     {
       std::lock_guard lock(mutex_);
       if (answered_) return;
       answered_ = true;
+      reply = std::move(reply_);  // the reply holds the connection: let go of it once used
+      cancel = std::move(cancel_deadline_);
     }
-    reply_(std::move(response));
+    reply(std::move(response));
+    if (cancel) cancel();
     release_if_done();
+  }
+  // Arms the deadline unless the call was answered already.
+  void arm_deadline(const ScheduleAfter& schedule_after, std::shared_ptr<Call> self) {
+    std::lock_guard lock(mutex_);
+    if (answered_) return;
+    cancel_deadline_ = schedule_after(app_->entry.deadline, [self] { self->deadline_passed(); });
   }
   // The hook returned; `token` is its pending token (0: answered or failed).
   void hook_returned(uint64_t token) {
@@ -72,10 +83,6 @@ class Call {
                                                     std::to_string(app_->entry.deadline.count()) +
                                                     " ms (request " + request_id_ + ")"));
   }
-  bool answered() {
-    std::lock_guard lock(mutex_);
-    return answered_;
-  }
   const std::string& request_id() const { return request_id_; }
   const MountedApp& app() const { return *app_; }
 
@@ -96,6 +103,7 @@ class Call {
   bool hook_returned_ = false;
   bool released_ = false;
   uint64_t token_ = 0;
+  CancelTask cancel_deadline_;
 };
 
 }  // namespace
@@ -239,9 +247,7 @@ void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
     full.headers.emplace_back("retry-after", "1");
     return call->answer(std::move(full));
   }
-  if (!call->answered()) {
-    schedule_after_(app->entry.deadline, [call] { call->deadline_passed(); });
-  }
+  call->arm_deadline(schedule_after_, call);
 }
 
 }  // namespace machi

@@ -1,0 +1,86 @@
+// TestServer: the real runtime pieces (loader, municipalities, worker pool, Beast server on port
+// 0, router, optionally the libuv watcher) wired as `machi serve` wires them, in-process.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "runtime/dispatch/worker_pool.h"
+#include "runtime/http/http_server.h"
+#include "runtime/manifest/manifest_watcher.h"
+#include "runtime/routing/municipalities.h"
+#include "runtime/routing/router.h"
+#include "tests/support/scratch_dir.h"
+
+namespace machi::test {
+
+inline std::string fixture_dir() { return MACHI_FIXTURE_DIR; }
+inline std::string plugin_dir() { return MACHI_PLUGIN_DIR; }
+
+struct TestServer {
+  ScratchDir dir;
+  LiveHub live;
+  PluginLoader loader{dir / "cache"};
+  Municipalities municipalities;
+  WorkerPool pool;
+  std::unique_ptr<Router> router;
+  HttpServer server;
+  std::unique_ptr<ManifestWatcher> watcher;
+
+  explicit TestServer(HttpServerOptions options = {}, size_t workers = 4,
+                      std::chrono::milliseconds stuck_after = std::chrono::seconds(30))
+      // <dir>/plugins comes first: tests deploy plugin files there.
+      : municipalities(loader, MunicipalitiesOptions{{dir / "plugins", plugin_dir(), fixture_dir()},
+                                                    dir / "data", &live}),
+        pool(workers, 64, stuck_after),
+        server(with_port_zero(options), [this](HttpRequest request, HttpReply reply) {
+          router->handle(std::move(request), std::move(reply));
+        }) {
+    router = std::make_unique<Router>(municipalities, pool, server.scheduler());
+    Status started = server.start();
+    REQUIRE_MESSAGE(started.is_ok(), started.message());
+  }
+  ~TestServer() {
+    watcher.reset();
+    server.stop();
+    server.wait();
+  }
+
+  // Writes a manifest file (as an editor would: temp file, then rename) and loads it.
+  std::filesystem::path write_manifest(const std::string& name, const std::string& json) {
+    auto path = dir / name;
+    auto temp = dir / (name + ".tmp");
+    std::ofstream(temp) << json;
+    std::filesystem::rename(temp, path);
+    return path;
+  }
+  std::vector<std::string> load(const std::string& name, const std::string& json) {
+    return municipalities.load(write_manifest(name, json));
+  }
+  void watch(std::vector<std::filesystem::path> dirs, std::chrono::milliseconds debounce) {
+    watcher = std::make_unique<ManifestWatcher>(dirs, debounce, [this] {
+      server.post([this] { municipalities.reload_all(); });
+    });
+    REQUIRE(watcher->start().is_ok());
+  }
+  uint16_t port() const { return server.port(); }
+
+ private:
+  static HttpServerOptions with_port_zero(HttpServerOptions o) {
+    o.port = 0;
+    return o;
+  }
+};
+
+// A manifest with the given mini-apps (a JSON array's inside) for host `host`.
+inline std::string manifest_json(const std::string& id, const std::string& host,
+                                 const std::string& apps) {
+  return R"({"municipality": ")" + id + R"(", "name": ")" + id +
+         R"(", "public_url": "https://)" + host + R"(", "hostnames": [")" + host +
+         R"("], "timezone": "Asia/Tokyo", "mini_apps": [)" + apps + "]}";
+}
+
+}  // namespace machi::test
