@@ -1,5 +1,7 @@
 #include "runtime/http/http_server.h"
 
+#include <algorithm>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
@@ -55,8 +57,12 @@ void on_accept(std::shared_ptr<HttpServer::Shared> shared, boost::system::error_
 
 void do_accept(std::shared_ptr<HttpServer::Shared> shared) {
   auto& acceptor = shared->acceptor;
-  auto strand = net::make_strand(shared->ioc);  // before `shared` is moved into the handler
-  acceptor.async_accept(strand,
+  // A strand per connection only when several threads run the io_context; with one thread the
+  // plain executor is already serial and cheaper.
+  net::any_io_executor executor = shared->options.io_threads > 1
+                                      ? net::any_io_executor(net::make_strand(shared->ioc))
+                                      : net::any_io_executor(shared->ioc.get_executor());
+  acceptor.async_accept(executor,
                         [shared = std::move(shared)](boost::system::error_code ec,
                                                      tcp::socket socket) mutable {
                           on_accept(std::move(shared), ec, std::move(socket));
@@ -68,12 +74,34 @@ void do_accept(std::shared_ptr<HttpServer::Shared> shared) {
 void drain_poll(std::shared_ptr<HttpServer::Shared> shared,
                 std::chrono::steady_clock::time_point deadline) {
   if (shared->connections.load() == 0 || std::chrono::steady_clock::now() >= deadline) {
+    shared->sweep_timer.cancel();
     shared->ioc.stop();
     return;
   }
   shared->drain_timer.expires_after(std::chrono::milliseconds(20));
   shared->drain_timer.async_wait([shared, deadline](boost::system::error_code ec) {
     if (!ec) drain_poll(shared, deadline);
+  });
+}
+
+// Timeouts are per-connection deadlines (set with one store per phase, no timer operations on
+// the request path); this sweep closes the overdue ones. Granularity: the sweep interval.
+void sweep(std::shared_ptr<HttpServer::Shared> shared) {
+  auto now = std::chrono::steady_clock::now();
+  std::vector<std::shared_ptr<HttpSession>> sessions;
+  {
+    std::lock_guard lock(shared->sessions_mutex);
+    sessions.reserve(shared->sessions.size());
+    for (auto& [raw, weak] : shared->sessions) {
+      if (auto s = weak.lock()) sessions.push_back(std::move(s));
+    }
+  }
+  for (auto& s : sessions) close_if_overdue(s, now);
+  auto interval = std::clamp(std::min(shared->options.read_timeout, shared->options.idle_timeout) / 8,
+                             std::chrono::milliseconds(10), std::chrono::milliseconds(250));
+  shared->sweep_timer.expires_after(interval);
+  shared->sweep_timer.async_wait([shared](boost::system::error_code ec) {
+    if (!ec) sweep(shared);
   });
 }
 
@@ -106,6 +134,7 @@ Status HttpServer::start() {
   }
   shared_->port = acceptor.local_endpoint().port();
   do_accept(shared_);
+  sweep(shared_);
   size_t threads = std::max<size_t>(1, shared_->options.io_threads);
   for (size_t i = 0; i < threads; ++i) {
     shared_->threads.emplace_back([shared = shared_] { shared->ioc.run(); });

@@ -1,11 +1,15 @@
 // One HTTP/1.1 connection: wait for a request (idle timeout), read it whole (read timeout,
-// header and body limits), hand it to the handler, write the answer, repeat while keep-alive.
+// header and body limits), hand it to the handler, write the answer (read timeout again, for a
+// client that never reads), repeat while keep-alive. Each phase sets a deadline; the server's
+// sweep closes connections past theirs.
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 
+#include <atomic>
+#include <limits>
 #include <optional>
 
 #include "runtime/http/http_shared.h"
@@ -23,7 +27,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       : shared_(std::move(shared)), stream_(std::move(socket)) {
     shared_->connections++;
     boost::system::error_code ec;
-    auto remote = stream_.socket().remote_endpoint(ec);
+    auto remote = stream_.remote_endpoint(ec);
     if (!ec) remote_ = remote.address().to_string();
   }
   ~HttpSession() {
@@ -48,13 +52,18 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     });
   }
 
+  void close_if_overdue(std::chrono::steady_clock::time_point now) {
+    if (now.time_since_epoch().count() < deadline_.load(std::memory_order_relaxed)) return;
+    net::post(stream_.get_executor(), [self = shared_from_this()] { self->close(); });
+  }
+
  private:
   // Waits for the first bytes of the next request under the idle timeout.
   void wait_for_request() {
     if (shared_->draining.load()) return close();
     if (buffer_.size() > 0) return read_request();  // pipelined bytes already here
     idle_ = true;
-    stream_.expires_after(shared_->options.idle_timeout);
+    expires_after(shared_->options.idle_timeout);
     stream_.async_read_some(buffer_.prepare(4096),
                             [self = shared_from_this()](beast::error_code ec, size_t n) {
                               self->idle_ = false;
@@ -64,21 +73,33 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                             });
   }
 
-  // Reads one whole request under the read timeout.
+  // Reads one whole request under the read timeout. What is already buffered is parsed at once;
+  // only a request that is not complete yet costs another read.
   void read_request() {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(shared_->options.header_limit));
     parser_->body_limit(shared_->options.body_limit);
-    stream_.expires_after(shared_->options.read_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       self->on_read(ec);
-                     });
+    parser_->eager(true);
+    beast::error_code ec;
+    while (buffer_.size() > 0 && !parser_->is_done()) {
+      size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec || used == 0) break;
+    }
+    if (ec == http::error::need_more || (!ec && !parser_->is_done())) {
+      expires_after(shared_->options.read_timeout);
+      http::async_read(stream_, buffer_, *parser_,
+                       [self = shared_from_this()](beast::error_code e, size_t) {
+                         self->on_read(e);
+                       });
+      return;
+    }
+    on_read(ec);
   }
 
   void on_read(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-        ec == net::error::operation_aborted || ec == net::error::connection_reset) {
+    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
+        ec == net::error::connection_reset || ec == net::error::bad_descriptor) {
       return close();
     }
     if (ec == http::error::header_limit) {
@@ -99,9 +120,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     keep_alive_ = message.keep_alive();
     HttpRequest request;
     if (!convert(message, request)) return;
-    stream_.expires_never();  // the router answers within the mini-app's deadline
+    expires_never();  // the router answers within the mini-app's deadline
+    // dispatch: an answer given on this connection's own I/O thread (the inline fast path) is
+    // written at once; one from a worker thread is queued to that I/O thread.
     shared_->handler(std::move(request), [self = shared_from_this()](HttpResponse response) {
-      net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+      net::dispatch(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
         self->send(std::move(response), self->keep_alive_);
       });
     });
@@ -147,18 +170,18 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void send(HttpResponse response, bool keep_alive) {
     if (shared_->draining.load()) keep_alive = false;
-    auto message = std::make_shared<http::response<http::string_body>>();
-    message->result(response.status);
-    message->version(11);
-    message->set(http::field::server, "machi");
-    message->set(http::field::content_type, response.content_type);
-    for (auto& [name, value] : response.headers) message->set(name, value);
-    message->body() = std::move(response.body);
-    message->keep_alive(keep_alive);
-    message->prepare_payload();
-    stream_.expires_after(shared_->options.read_timeout);  // a client that never reads
-    http::async_write(stream_, *message,
-                      [self = shared_from_this(), message, keep_alive](beast::error_code ec, size_t) {
+    response_ = {};  // one response at a time per connection
+    response_.result(response.status);
+    response_.version(11);
+    response_.set(http::field::server, "machi");
+    response_.set(http::field::content_type, response.content_type);
+    for (auto& [name, value] : response.headers) response_.set(name, value);
+    response_.body() = std::move(response.body);
+    response_.keep_alive(keep_alive);
+    response_.prepare_payload();
+    expires_after(shared_->options.read_timeout);  // a client that never reads
+    http::async_write(stream_, response_,
+                      [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
                         if (ec || !keep_alive) return self->close();
                         self->wait_for_request();
                       });
@@ -166,14 +189,24 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.close();
+    stream_.shutdown(tcp::socket::shutdown_send, ec);
+    stream_.close(ec);
+  }
+
+  void expires_after(std::chrono::milliseconds d) {
+    deadline_.store((std::chrono::steady_clock::now() + d).time_since_epoch().count(),
+                    std::memory_order_relaxed);
+  }
+  void expires_never() {
+    deadline_.store(std::numeric_limits<int64_t>::max(), std::memory_order_relaxed);
   }
 
   std::shared_ptr<HttpServer::Shared> shared_;
-  beast::tcp_stream stream_;
+  tcp::socket stream_;
+  std::atomic<int64_t> deadline_{std::numeric_limits<int64_t>::max()};  // steady_clock ticks
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> response_;
   std::string remote_;
   bool keep_alive_ = true;
   bool idle_ = false;
@@ -184,5 +217,10 @@ void start_session(std::shared_ptr<HttpServer::Shared> shared, tcp::socket socke
 }
 
 void close_if_idle(const std::shared_ptr<HttpSession>& session) { session->close_if_idle(); }
+
+void close_if_overdue(const std::shared_ptr<HttpSession>& session,
+                      std::chrono::steady_clock::time_point now) {
+  session->close_if_overdue(now);
+}
 
 }  // namespace machi

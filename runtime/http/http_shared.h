@@ -24,6 +24,7 @@ struct HttpServer::Shared {
   boost::asio::io_context ioc;
   boost::asio::ip::tcp::acceptor acceptor{ioc};
   boost::asio::steady_timer drain_timer{ioc};
+  boost::asio::steady_timer sweep_timer{ioc};  // closes connections past their deadline
   std::vector<std::thread> threads;
   std::atomic<size_t> connections{0};
   std::atomic<bool> draining{false};
@@ -39,5 +40,8 @@ void start_session(std::shared_ptr<HttpServer::Shared> shared,
 // Closes the connection if it is waiting for a request (drain); otherwise it closes after its
 // current response.
 void close_if_idle(const std::shared_ptr<HttpSession>& session);
+// Closes the connection if its current deadline (idle, read or write) has passed.
+void close_if_overdue(const std::shared_ptr<HttpSession>& session,
+                      std::chrono::steady_clock::time_point now);
 
 }  // namespace machi

@@ -225,27 +225,32 @@ void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
     return reply(std::move(busy));
   }
   auto call = std::make_shared<Call>(app, std::move(reply), next_request_id());
-  auto plugin_request = std::make_shared<PluginRequest>();
-  plugin_request->method = std::move(request.method);
-  plugin_request->path = std::string(rest);
-  plugin_request->query = std::move(request.query);
-  plugin_request->body = std::move(request.body);
-  plugin_request->headers = std::move(request.headers);  // filtered again by the instance
-  plugin_request->request_id = call->request_id();
+  PluginRequest plugin_request;
+  plugin_request.method = std::move(request.method);
+  plugin_request.path = std::string(rest);
+  plugin_request.query = std::move(request.query);
+  plugin_request.body = std::move(request.body);
+  plugin_request.headers = std::move(request.headers);  // filtered again by the instance
+  plugin_request.request_id = call->request_id();
 
-  auto run = [call, plugin_request] {
-    const std::string& rid = call->request_id();
+  auto run = [](const std::shared_ptr<Call>& call, const PluginRequest& plugin_request) {
     uint64_t token = call->app().instance->handle_request(
-        *plugin_request, [call, rid](PluginResponse r) { call->answer(from_plugin(std::move(r), rid)); });
+        plugin_request, [call](PluginResponse r) {
+          call->answer(from_plugin(std::move(r), call->request_id()));
+        });
     call->hook_returned(token);
   };
   if (app->instance->plugin().nonblocking()) {
-    run();  // the fast path: inline on this I/O thread
-  } else if (!pool_.try_post({run, m->manifest.municipality_id + "/" + app->entry.id})) {
-    call->hook_returned(0);
-    HttpResponse full = json_error(503, "overloaded", "all workers are busy; retry shortly");
-    full.headers.emplace_back("retry-after", "1");
-    return call->answer(std::move(full));
+    run(call, plugin_request);  // the fast path: inline on this I/O thread
+  } else {
+    auto queued = std::make_shared<PluginRequest>(std::move(plugin_request));
+    if (!pool_.try_post({[run, call, queued] { run(call, *queued); },
+                         m->manifest.municipality_id + "/" + app->entry.id})) {
+      call->hook_returned(0);
+      HttpResponse full = json_error(503, "overloaded", "all workers are busy; retry shortly");
+      full.headers.emplace_back("retry-after", "1");
+      return call->answer(std::move(full));
+    }
   }
   call->arm_deadline(schedule_after_, call);
 }
