@@ -40,6 +40,20 @@ install_packages() {
   stage_done
 }
 
+install_node_tools() {
+  stage "install npm tools"
+  command -v node >/dev/null && command -v npm >/dev/null ||
+    { echo "node and npm are required (preinstalled on the project machines)"; exit 1; }
+  local dir=tests/docs
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
+     [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+  else
+    echo "npm tools present"
+  fi
+  stage_done
+}
+
 build() {
   stage "configure"
   cmake -S "$root" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -65,6 +79,7 @@ case "${1:-}" in
     ;;
   test)
     install_packages
+    install_node_tools
     build
     stage "test"
     status=0

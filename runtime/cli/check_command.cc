@@ -30,6 +30,9 @@ int check(const Args& args) {
     std::fputs("usage: machi check FILE [FILE…] [--plugin-dir DIR…]\n", stderr);
     return 2;
   }
+  if (plugin_dirs.empty()) {
+    for (const auto& dir : default_plugin_dirs()) plugin_dirs.emplace_back(dir);
+  }
   std::string scratch = (fs::temp_directory_path() / "machi-check-XXXXXX").string();
   if (!::mkdtemp(scratch.data())) scratch = (fs::temp_directory_path() / "machi-check").string();
   PluginLoader loader(fs::path(scratch) / "cache");

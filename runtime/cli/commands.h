@@ -17,4 +17,9 @@ int check(const Args& args);
 // Directory for content-addressed plugin copies: $MACHI_PLUGIN_CACHE, else <data>/plugin-cache.
 std::string plugin_cache_dir(const std::string& data_dir);
 
+// Where plugin files are searched when no --plugin-dir is given: $MACHI_PLUGIN_DIR (colon-
+// separated), else beside this executable: ../lib/plugins (build tree) and ../lib/machi/plugins
+// (installed).
+std::vector<std::string> default_plugin_dirs();
+
 }  // namespace machi::cli

@@ -20,7 +20,11 @@ constexpr const char* kUsage =
     "  plugin-call FILE.so [--config JSON] [--method M] [--body TEXT] [--claim NAME=VALUE…]\n"
     "              [--header NAME=VALUE…] PATH\n"
     "        create one instance and send it one request; print the answer\n"
-    "  version                    print the runtime and ABI versions\n";
+    "  version                    print the runtime and ABI versions\n"
+    "\n"
+    "Plugin files named in a manifest are searched in each --plugin-dir, else in\n"
+    "$MACHI_PLUGIN_DIR (colon-separated), else in ../lib/plugins and ../lib/machi/plugins\n"
+    "beside this executable; then beside the manifest.\n";
 
 }  // namespace
 

@@ -20,6 +20,28 @@ std::string plugin_cache_dir(const std::string& data_dir) {
   return (fs::path(data_dir) / "plugin-cache").string();
 }
 
+std::vector<std::string> default_plugin_dirs() {
+  std::vector<std::string> dirs;
+  if (const char* env = std::getenv("MACHI_PLUGIN_DIR"); env && *env) {
+    std::string all = env;
+    for (size_t start = 0; start <= all.size();) {
+      size_t end = all.find(':', start);
+      if (end == std::string::npos) end = all.size();
+      if (end > start) dirs.push_back(all.substr(start, end - start));
+      start = end + 1;
+    }
+    return dirs;
+  }
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return dirs;
+  for (const char* relative : {"../lib/plugins", "../lib/machi/plugins"}) {
+    fs::path dir = (exe.parent_path() / relative).lexically_normal();
+    if (fs::is_directory(dir, ec)) dirs.push_back(dir.string());
+  }
+  return dirs;
+}
+
 namespace {
 
 // A private scratch directory for one-shot commands, removed on exit.

@@ -78,6 +78,9 @@ bool parse(const Args& args, ServeOptions& o) {
     std::fputs("machi serve: --manifest FILE is required\n", stderr);
     return false;
   }
+  if (o.plugin_dirs.empty()) {
+    for (const auto& dir : default_plugin_dirs()) o.plugin_dirs.emplace_back(dir);
+  }
   return true;
 }
 

@@ -130,9 +130,11 @@ TEST_CASE("machi serve reports every manifest problem and plugin failure, exit 1
   CHECK_FALSE(contains(c.output, "/mini_apps/4"));  // disabled: not checked
 }
 
-TEST_CASE("machi check passes the demo manifest") {
-  Run r = run("check " MACHI_SOURCE_DIR "/manifests/demo.json --plugin-dir " +
-              std::string(MACHI_PLUGIN_DIR));
+TEST_CASE("machi check passes the demo manifest, finding plugins beside the binary") {
+  Run r = run("check " MACHI_SOURCE_DIR "/manifests/demo.json");
   CHECK(r.exit_code == 0);
   CHECK(contains(r.output, "demo.json: ok (7 mini-apps)"));
+  Run elsewhere = run("check " MACHI_SOURCE_DIR "/manifests/demo.json --plugin-dir /nonexistent");
+  CHECK(elsewhere.exit_code == 1);
+  CHECK(contains(elsewhere.output, "/mini_apps/0/plugin:"));
 }

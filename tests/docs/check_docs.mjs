@@ -1,0 +1,59 @@
+// Docs are part of the product: every manifest in manifests/ (and bench/) must satisfy
+// manifests/manifest.schema.json, the schema must reject broken manifests, and
+// docs/openapi.yaml must be a valid OpenAPI 3 document. Prints "N passed, N failed".
+import { readFileSync, readdirSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import Ajv2020 from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import SwaggerParser from "@apidevtools/swagger-parser";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+let passed = 0, failed = 0;
+function check(name, ok, detail = "") {
+  if (ok) passed++;
+  else { failed++; console.log(`FAIL ${name}${detail ? ": " + detail : ""}`); }
+}
+
+const schema = JSON.parse(readFileSync(join(root, "manifests/manifest.schema.json"), "utf8"));
+const ajv = new Ajv2020({ allErrors: true, strict: true });
+addFormats(ajv);
+const validate = ajv.compile(schema);
+
+const manifests = readdirSync(join(root, "manifests"))
+  .filter((f) => f.endsWith(".json") && f !== "manifest.schema.json")
+  .map((f) => join(root, "manifests", f))
+  .concat([join(root, "bench/manifest.json")]);
+for (const file of manifests) {
+  const ok = validate(JSON.parse(readFileSync(file, "utf8")));
+  check(`schema accepts ${file}`, ok, JSON.stringify(validate.errors));
+}
+
+const demo = JSON.parse(readFileSync(join(root, "manifests/demo.json"), "utf8"));
+const broken = {
+  "no hostnames": (m) => { delete m.hostnames; },
+  "bad id": (m) => { m.municipality = "Saga City"; },
+  "bad audience": (m) => { m.mini_apps[0].audience = ["tourists"]; },
+  "unknown grant": (m) => { m.mini_apps[0].grants = ["password"]; },
+  "deadline too small": (m) => { m.mini_apps[0].deadline_ms = 1; },
+  "unknown field": (m) => { m.mini_apps[0].plguin = "x.so"; },
+  "URL with query": (m) => { m.public_url = "https://x.example/?a=1"; },
+};
+for (const [name, breakIt] of Object.entries(broken)) {
+  const copy = structuredClone(demo);
+  breakIt(copy);
+  check(`schema rejects a manifest with ${name}`, !validate(copy));
+}
+
+try {
+  const api = await SwaggerParser.validate(join(root, "docs/openapi.yaml"));
+  check("docs/openapi.yaml is valid OpenAPI", true);
+  for (const path of ["/healthz", "/readyz", "/api/v1/apps", "/apps/{id}/{path}"]) {
+    check(`openapi documents ${path}`, path in api.paths);
+  }
+} catch (e) {
+  check("docs/openapi.yaml is valid OpenAPI", false, e.message);
+}
+
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
