@@ -145,6 +145,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     out.path = std::string(target->encoded_path());
     out.query = std::string(target->encoded_query());
     out.host = normalize_host(host);
+    if (out.host.empty()) {
+      send(json_error(400, "bad_request", "the Host header is malformed"), false);
+      return false;
+    }
     out.remote_address = remote_;
     out.headers.reserve(16);
     for (const auto& field : message) {
@@ -156,14 +160,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     return true;
   }
 
+  // The Host header's host, lower case, without port or IPv6 brackets; empty if malformed.
   static std::string normalize_host(std::string_view host) {
-    std::string h;
-    if (!host.empty() && host.front() == '[') {  // [::1]:8080
-      auto end = host.find(']');
-      h = std::string(host.substr(1, end == std::string_view::npos ? host.size() : end - 1));
-    } else {
-      h = std::string(host.substr(0, host.find(':')));
-    }
+    auto authority = boost::urls::parse_authority(host);
+    if (!authority || authority->has_userinfo()) return {};
+    std::string h = authority->host_type() == boost::urls::host_type::ipv6
+                        ? authority->host_ipv6_address().to_string()
+                        : std::string(authority->encoded_host());
     for (char& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return h;
   }

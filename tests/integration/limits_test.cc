@@ -50,6 +50,17 @@ TEST_CASE("oversized headers get 431, oversized bodies 413, garbage 400 — all 
   CHECK(starts_with(r, "HTTP/1.1 400"));
   r = raw_exchange(s.port(), "GET /healthz HTTP/1.1\r\n\r\n");  // no Host
   CHECK(starts_with(r, "HTTP/1.1 400"));
+  r = raw_exchange(s.port(), "GET /healthz HTTP/1.1\r\nHost: a b\r\n\r\n");  // malformed Host
+  CHECK(starts_with(r, "HTTP/1.1 400"));
+  r = raw_exchange(s.port(), "GET /healthz HTTP/1.1\r\nHost: user@localhost\r\n\r\n");
+  CHECK(starts_with(r, "HTTP/1.1 400"));
+  // Host with port, upper case, or as a bracketed IPv6 literal is normalised before routing.
+  r = raw_exchange(s.port(), "GET /api/v1/apps HTTP/1.1\r\nHost: LOCALHOST:80\r\n"
+                             "Connection: close\r\n\r\n");
+  CHECK(starts_with(r, "HTTP/1.1 200"));
+  r = raw_exchange(s.port(), "GET /api/v1/apps HTTP/1.1\r\nHost: [::1]:8080\r\n"
+                             "Connection: close\r\n\r\n");
+  CHECK(r.find("no municipality is served at host '::1'") != std::string::npos);
 
   HttpClient c(s.port());  // and the server still serves
   CHECK(c.get("/healthz").status == 200);
