@@ -1,4 +1,5 @@
-// Childcare (子育て): a preview that validates its config and lists it; the vaccination schedule and nursery vacancies arrive with the childcare issue.
+// Childcare (子育て): a preview that validates its config and lists it; the vaccination schedule and
+// nursery vacancies arrive with the childcare issue.
 #include <machi/sdk/sdk.h>
 
 using namespace machi::sdk;
@@ -6,23 +7,16 @@ using namespace machi::sdk;
 class Childcare : public Plugin {
  public:
   explicit Childcare(Context& ctx) : Plugin(ctx) {
-    std::vector<ConfigProblem> problems;
-    ConfigReader config(ctx.config(), problems);
-    if (const boost::json::array* items = config.array("nurseries")) items_ = *items;
+    std::vector<ConfigProblem> ignored;  // validate_config ran before the instance was created
+    for (const std::string& item : ConfigReader(ctx.config(), ignored).strings("nurseries")) {
+      items_.emplace_back(item);
+    }
   }
 
   // Config keys: "nurseries" (array of non-empty strings, required).
   static std::vector<ConfigProblem> validate_config(const boost::json::value& config) {
     std::vector<ConfigProblem> problems;
-    ConfigReader reader(config, problems);
-    const boost::json::array* items = reader.array("nurseries", true);
-    if (items && items->empty()) reader.problem("nurseries", "must list at least one entry");
-    for (size_t i = 0; items && i < items->size(); ++i) {
-      const boost::json::value& item = (*items)[i];
-      if (!item.is_string() || item.as_string().empty()) {
-        reader.problem("nurseries/" + std::to_string(i), "must be a non-empty string");
-      }
-    }
+    ConfigReader(config, problems).strings("nurseries", /*required=*/true, /*min_items=*/1);
     return problems;
   }
 

@@ -1,4 +1,5 @@
-// Library (図書館): a preview that validates its config and lists it; catalogue, search, loans, holds and reminders arrive with the library issue.
+// Library (図書館): a preview that validates its config and lists it; catalogue, search, loans, holds
+// and reminders arrive with the library issue.
 #include <machi/sdk/sdk.h>
 
 using namespace machi::sdk;
@@ -6,23 +7,16 @@ using namespace machi::sdk;
 class Library : public Plugin {
  public:
   explicit Library(Context& ctx) : Plugin(ctx) {
-    std::vector<ConfigProblem> problems;
-    ConfigReader config(ctx.config(), problems);
-    if (const boost::json::array* items = config.array("branches")) items_ = *items;
+    std::vector<ConfigProblem> ignored;  // validate_config ran before the instance was created
+    for (const std::string& item : ConfigReader(ctx.config(), ignored).strings("branches")) {
+      items_.emplace_back(item);
+    }
   }
 
   // Config keys: "branches" (array of non-empty strings, required).
   static std::vector<ConfigProblem> validate_config(const boost::json::value& config) {
     std::vector<ConfigProblem> problems;
-    ConfigReader reader(config, problems);
-    const boost::json::array* items = reader.array("branches", true);
-    if (items && items->empty()) reader.problem("branches", "must list at least one entry");
-    for (size_t i = 0; items && i < items->size(); ++i) {
-      const boost::json::value& item = (*items)[i];
-      if (!item.is_string() || item.as_string().empty()) {
-        reader.problem("branches/" + std::to_string(i), "must be a non-empty string");
-      }
-    }
+    ConfigReader(config, problems).strings("branches", /*required=*/true, /*min_items=*/1);
     return problems;
   }
 

@@ -1,4 +1,5 @@
-// Counter waiting count (窓口待ち人数): a preview that validates its config and lists it; tickets, live counts and estimated waits arrive with the waiting-count issue.
+// Counter waiting count (窓口待ち人数): a preview that validates its config and lists it; tickets, live
+// counts and estimated waits arrive with the waiting-count issue.
 #include <machi/sdk/sdk.h>
 
 using namespace machi::sdk;
@@ -6,23 +7,16 @@ using namespace machi::sdk;
 class WaitingCount : public Plugin {
  public:
   explicit WaitingCount(Context& ctx) : Plugin(ctx) {
-    std::vector<ConfigProblem> problems;
-    ConfigReader config(ctx.config(), problems);
-    if (const boost::json::array* items = config.array("counters")) items_ = *items;
+    std::vector<ConfigProblem> ignored;  // validate_config ran before the instance was created
+    for (const std::string& item : ConfigReader(ctx.config(), ignored).strings("counters")) {
+      items_.emplace_back(item);
+    }
   }
 
   // Config keys: "counters" (array of non-empty strings, required).
   static std::vector<ConfigProblem> validate_config(const boost::json::value& config) {
     std::vector<ConfigProblem> problems;
-    ConfigReader reader(config, problems);
-    const boost::json::array* items = reader.array("counters", true);
-    if (items && items->empty()) reader.problem("counters", "must list at least one entry");
-    for (size_t i = 0; items && i < items->size(); ++i) {
-      const boost::json::value& item = (*items)[i];
-      if (!item.is_string() || item.as_string().empty()) {
-        reader.problem("counters/" + std::to_string(i), "must be a non-empty string");
-      }
-    }
+    ConfigReader(config, problems).strings("counters", /*required=*/true, /*min_items=*/1);
     return problems;
   }
 

@@ -45,3 +45,19 @@ TEST_CASE("ConfigReader on a non-object says so at its own pointer") {
   REQUIRE(problems.size() == 1);
   CHECK(problems[0].path == "/x");
 }
+
+TEST_CASE("ConfigReader::strings reports each bad element and a short list") {
+  std::string error;
+  auto config = parse_json(R"({"areas": ["本庄町", "", 3], "none": []})", error);
+  std::vector<ConfigProblem> problems;
+  ConfigReader reader(*config, problems);
+  CHECK(reader.strings("areas") == std::vector<std::string>{"本庄町"});
+  CHECK(reader.strings("none", true, 1).empty());
+  CHECK(reader.strings("missing", true).empty());
+  REQUIRE(problems.size() == 4);
+  CHECK(problems[0].path == "/areas/1");
+  CHECK(problems[1].path == "/areas/2");
+  CHECK(problems[2].path == "/none");
+  CHECK(problems[2].message == "must list at least 1 entry");
+  CHECK(problems[3].path == "/missing");
+}

@@ -51,6 +51,23 @@ TEST_CASE("machi plugin-info prints ABI version, id, version and hooks") {
   CHECK_FALSE(contains(r.output, "on_event"));
 }
 
+TEST_CASE("the shipped mini-apps check their config and answer") {
+  for (const auto& [plugin, key] : std::vector<std::pair<std::string, std::string>>{
+           {"garbage_calendar", "areas"}, {"library", "branches"}, {"childcare", "nurseries"},
+           {"waiting_count", "counters"}, {"disaster_learning", "hazards"}}) {
+    CAPTURE(plugin);
+    std::string so = std::string(MACHI_PLUGIN_DIR) + "/" + plugin + ".so";
+    Run ok = run("plugin-call " + so + " --config '{\"" + key + "\": [\"本庄町\"]}' /");
+    CHECK(ok.exit_code == 0);
+    CHECK(contains(ok.output, "\"" + key + "\":[\"本庄町\"]"));
+    Run empty = run("plugin-call " + so + " --config '{\"" + key + "\": []}' /");
+    CHECK(empty.exit_code == 1);
+    CHECK(contains(empty.output, "config/" + key + ": must list at least 1 entry"));
+    Run missing = run("plugin-call " + so + " /");
+    CHECK(contains(missing.output, "config/" + key + ": is required"));
+  }
+}
+
 TEST_CASE("machi plugin-info refuses with the file and both versions, exit 1") {
   Run r = run("plugin-info " + fixture("wrong_major"));
   CHECK(r.exit_code == 1);

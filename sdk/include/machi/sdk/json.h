@@ -88,6 +88,28 @@ class ConfigReader {
     return &v->as_array();
   }
 
+  // An array of non-empty strings; absent → empty (and a problem when required). Each bad
+  // element is reported at its own pointer; `min_items` is checked too.
+  std::vector<std::string> strings(std::string_view key, bool required = false,
+                                   size_t min_items = 0) {
+    std::vector<std::string> out;
+    const boost::json::array* items = array(key, required);
+    if (!items) return out;
+    if (items->size() < min_items) {
+      problem(key, "must list at least " + std::to_string(min_items) + " entr" +
+                       (min_items == 1 ? "y" : "ies"));
+    }
+    for (size_t i = 0; i < items->size(); ++i) {
+      const boost::json::value& item = (*items)[i];
+      if (!item.is_string() || item.as_string().empty()) {
+        problems_.push_back({child(key) + "/" + std::to_string(i), "must be a non-empty string"});
+        continue;
+      }
+      out.emplace_back(item.as_string());
+    }
+    return out;
+  }
+
   std::string child(std::string_view key) const {
     std::string escaped;  // RFC 6901: ~ → ~0, / → ~1
     for (char c : key) {
