@@ -1,0 +1,42 @@
+// Compact JWTs signed with ES256, and their verification by the rules of RFC 8725: one allowed
+// algorithm (ES256 — never "none", never HMAC), an exact `typ` per kind of token (access token,
+// citizen card, eKYC assertion), `kid` a plain identifier looked up among known keys (never a path
+// or URL), `iss`, `aud`, `exp` (required) and `nbf`/`iat` checked with a small leeway, a size
+// limit, no `crit` extensions. Failure messages say what was wrong, never echo the token.
+// Thread-safety: free functions; the key lookup must be thread-safe.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "runtime/identity/es256_key.h"
+#include "runtime/status.h"
+
+namespace machi::identity {
+
+struct VerifyRules {
+  std::string typ;       // required, compared case-insensitively (e.g. "at+jwt")
+  std::string issuer;    // required `iss`
+  std::string audience;  // `aud` must be it, or an array holding it
+  std::chrono::seconds leeway{30};
+  int64_t now = 0;       // Unix seconds; 0: the system clock
+  size_t max_size = 8192;
+};
+
+// The key for a `kid`, or nullptr when unknown.
+using KeyLookup = std::function<const Es256Key*(std::string_view kid)>;
+
+Result<std::string> sign_jwt(const Es256Key& key, std::string_view kid, std::string_view typ,
+                             const boost::json::object& claims);
+
+Result<boost::json::object> verify_jwt(std::string_view token, const VerifyRules& rules,
+                                       const KeyLookup& keys);
+
+int64_t unix_now();
+
+}  // namespace machi::identity
