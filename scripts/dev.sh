@@ -44,7 +44,7 @@ install_node_tools() {
   stage "install npm tools"
   command -v node >/dev/null && command -v npm >/dev/null ||
     { echo "node and npm are required (preinstalled on the project machines)"; exit 1; }
-  local dir=tests/docs
+  local dir=tests/js
   if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
      [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
     npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error

@@ -113,6 +113,18 @@ std::vector<std::string> Municipalities::load(const std::filesystem::path& given
     }
   }
   std::shared_ptr<const MunicipalitySnapshot> next;
+  std::shared_ptr<identity::MunicipalityIdentity> identity;
+  if (problems.empty()) {
+    std::lock_guard lock(mutex_);
+    auto& slot = identities_[manifest->municipality_id];
+    if (!slot) {
+      auto opened = identity::MunicipalityIdentity::open(options_.data_dir /
+                                                         manifest->municipality_id);
+      if (opened) slot = opened.value();
+      else problems.push_back("identity: " + opened.error());
+    }
+    identity = slot;
+  }
   if (problems.empty()) {
     next = build(manifest.value(), previous.get(), problems);
   }
@@ -130,6 +142,7 @@ std::vector<std::string> Municipalities::load(const std::filesystem::path& given
   }
   auto snapshot = std::const_pointer_cast<MunicipalitySnapshot>(next);
   snapshot->generation = next_generation_++;
+  snapshot->identity = identity;
   entry.snapshot = next;
   for (auto it = hosts_.begin(); it != hosts_.end();) {
     it = (it->second->manifest.file == file) ? hosts_.erase(it) : std::next(it);

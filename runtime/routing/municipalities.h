@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/identity/municipality_identity.h"
 #include "runtime/live/live_hub.h"
 #include "runtime/manifest/manifest.h"
 #include "runtime/plugin/plugin_instance.h"
@@ -31,6 +32,7 @@ struct MountedApp {
 struct MunicipalitySnapshot {
   Manifest manifest;
   std::vector<std::shared_ptr<const MountedApp>> apps;  // enabled ones, manifest order
+  std::shared_ptr<identity::MunicipalityIdentity> identity;  // kept across reloads
   uint64_t generation = 0;
 
   std::shared_ptr<const MountedApp> find(std::string_view id) const;
@@ -80,6 +82,7 @@ class Municipalities {
   mutable std::mutex mutex_;  // guards entries_ and hosts_
   std::map<std::filesystem::path, Entry> entries_;
   std::map<std::string, std::shared_ptr<const MunicipalitySnapshot>, std::less<>> hosts_;
+  std::map<std::string, std::shared_ptr<identity::MunicipalityIdentity>> identities_;
   uint64_t next_generation_ = 1;
 };
 

@@ -138,6 +138,15 @@ void Router::handle(HttpRequest request, HttpReply reply) {
     if (request.method != "GET") return reply(json_error(405, "method_not_allowed", "use GET"));
     return list_apps(*municipality, reply);
   }
+  if (path == "/.well-known/jwks.json") {
+    HttpResponse jwks;
+    jwks.body = municipality->identity->keys().jwks_json();
+    jwks.headers.emplace_back("cache-control", "public, max-age=300");
+    return reply(std::move(jwks));
+  }
+  if (path == "/.well-known/oauth-authorization-server") {
+    return authorization_server_metadata(*municipality, reply);
+  }
   constexpr std::string_view kApps = "/apps/";
   if (path.starts_with(kApps)) {
     std::string_view rest = std::string_view(path).substr(kApps.size());
@@ -170,6 +179,21 @@ void Router::list_apps(const MunicipalitySnapshot& m, HttpReply& reply) {
   reply(json_ok(json::object{{"municipality", m.manifest.municipality_id},
                              {"name", m.manifest.name},
                              {"apps", std::move(apps)}}));
+}
+
+// RFC 8414 metadata: what a standard client needs to verify Machi's tokens. The issuer is the
+// manifest's public_url, never the request's Host.
+void Router::authorization_server_metadata(const MunicipalitySnapshot& m, HttpReply& reply) {
+  const std::string& issuer = m.manifest.public_url;
+  HttpResponse r = json_ok(json::object{
+      {"issuer", issuer},
+      {"jwks_uri", issuer + "/.well-known/jwks.json"},
+      {"response_types_supported", json::array{}},
+      {"token_endpoint_auth_methods_supported", json::array{"none"}},
+      {"access_token_signing_alg_values_supported", json::array{"ES256"}},
+      {"service_documentation", issuer + "/docs/identity.md"}});
+  r.headers = {{"cache-control", "public, max-age=300"}};
+  reply(std::move(r));
 }
 
 void Router::readiness(HttpReply& reply) {

@@ -24,6 +24,7 @@ class Router {
  private:
   void list_apps(const MunicipalitySnapshot& m, HttpReply& reply);
   void readiness(HttpReply& reply);
+  void authorization_server_metadata(const MunicipalitySnapshot& m, HttpReply& reply);
   void to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequest request,
                    std::string_view id, std::string_view rest, HttpReply reply);
   std::string next_request_id();
