@@ -1,16 +1,74 @@
 #include "runtime/identity/municipality_identity.h"
 
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include "runtime/identity/base64url.h"
+
 namespace machi::identity {
 
 Result<std::shared_ptr<MunicipalityIdentity>> MunicipalityIdentity::open(
-    const std::filesystem::path& data_dir) {
+    const std::filesystem::path& data_dir, std::string municipality_id) {
   auto keys = KeyStore::open(data_dir / "keys", kKeyRotation, kKeyRetention);
   if (!keys) return keys.status();
   auto rotated = keys.value()->rotate_if_due(KeyStore::Clock::now());
   if (!rotated) return rotated.status();
+  auto accounts = AccountStore::open(data_dir / "runtime.db");
+  if (!accounts) return accounts.status();
   auto identity = std::make_shared<MunicipalityIdentity>();
   identity->keys_ = std::move(keys).value();
+  identity->accounts_ = std::move(accounts).value();
+  identity->municipality_id_ = std::move(municipality_id);
   return identity;
+}
+
+Result<std::string> MunicipalityIdentity::issue_access_token(const Account& account,
+                                                             const std::string& issuer) {
+  std::string jti(16, '\0');
+  RAND_bytes(reinterpret_cast<unsigned char*>(jti.data()), static_cast<int>(jti.size()));
+  int64_t now = unix_now();
+  boost::json::object claims{{"iss", issuer},
+                             {"aud", kAccessTokenAudience},
+                             {"sub", account.public_id},
+                             {"iat", now},
+                             {"exp", now + kAccessTokenLifetime.count()},
+                             {"jti", base64url_encode(jti)},
+                             {"assurance", account.assurance},
+                             {"locale", account.language},
+                             {"audience", account.audience}};
+  auto signing = keys_->signing_key();
+  return sign_jwt(*signing.key, signing.kid, kAccessTokenType, claims);
+}
+
+Result<Principal> MunicipalityIdentity::authenticate(std::string_view authorization,
+                                                     const std::string& issuer) const {
+  constexpr std::string_view kScheme = "Bearer ";
+  if (authorization.size() <= kScheme.size() ||
+      !std::equal(kScheme.begin(), kScheme.end(), authorization.begin(),
+                  [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+    return Status::error("invalid token: use the Bearer scheme");
+  }
+  auto claims = verify_jwt(authorization.substr(kScheme.size()), access_token_rules(issuer),
+                           key_lookup());
+  if (!claims) return claims.status();
+  auto text = [&](const char* name) {
+    const boost::json::value* v = claims->if_contains(name);
+    return v && v->is_string() ? std::string(v->as_string()) : std::string();
+  };
+  Principal p{text("sub"), text("assurance"), text("locale"), text("audience")};
+  if (p.public_id.empty()) return Status::error("invalid token: no subject");
+  return p;
+}
+
+std::string MunicipalityIdentity::pairwise_subject(std::string_view mount_id,
+                                                   std::string_view public_id) const {
+  std::string message = municipality_id_ + "/" + std::string(mount_id) + "/" + std::string(public_id);
+  const std::string& secret = accounts_->pairwise_secret();
+  unsigned char mac[32];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &length);
+  return base64url_encode(std::string_view(reinterpret_cast<const char*>(mac), length));
 }
 
 VerifyRules MunicipalityIdentity::access_token_rules(const std::string& issuer) {

@@ -1,6 +1,6 @@
 // MunicipalityIdentity: a municipality's identity-provider state that outlives manifest reloads:
-// its token signing keys (<data>/<municipality>/keys/). The issuer is the manifest's public_url.
-// Token lifetimes are fixed here so that key retention always covers them.
+// its token signing keys (<data>/<municipality>/keys/) and its accounts (runtime.db). The issuer
+// is the manifest's public_url. Token lifetimes are fixed here so key retention covers them.
 // Thread-safety: thread-safe (KeyStore is).
 #pragma once
 
@@ -9,30 +9,53 @@
 #include <memory>
 #include <string>
 
+#include "runtime/identity/account_store.h"
 #include "runtime/identity/jwt.h"
 #include "runtime/identity/key_store.h"
 
 namespace machi::identity {
 
 inline constexpr std::chrono::seconds kAccessTokenLifetime{600};
+inline constexpr std::chrono::seconds kRefreshTokenLifetime{std::chrono::hours(24 * 30)};
 inline constexpr std::chrono::seconds kKeyRotation{std::chrono::hours(24 * 30)};
 // A retired key verifies for a day: far longer than any token it signed lives.
 inline constexpr std::chrono::seconds kKeyRetention{std::chrono::hours(24)};
 inline constexpr const char* kAccessTokenType = "at+jwt";
 inline constexpr const char* kAccessTokenAudience = "machi";
 
+// Who a verified access token speaks for. Carried in the token, so routing a request to a
+// mini-app needs no database read.
+struct Principal {
+  std::string public_id;
+  std::string assurance;  // "self" or "verified"
+  std::string locale;
+  std::string audience;   // "resident" or "visitor"
+};
+
 class MunicipalityIdentity {
  public:
-  static Result<std::shared_ptr<MunicipalityIdentity>> open(const std::filesystem::path& data_dir);
+  static Result<std::shared_ptr<MunicipalityIdentity>> open(const std::filesystem::path& data_dir,
+                                                             std::string municipality_id);
 
   KeyStore& keys() { return *keys_; }
   const KeyStore& keys() const { return *keys_; }
+  AccountStore& accounts() { return *accounts_; }
+
+  // A signed access token for `account` (typ at+jwt, aud "machi", 10 minutes).
+  Result<std::string> issue_access_token(const Account& account, const std::string& issuer);
+  // Checks an `Authorization` header value ("Bearer <jwt>").
+  Result<Principal> authenticate(std::string_view authorization, const std::string& issuer) const;
+  // The resident's id as one mini-app sees it: stable for that mini-app, unrelated across
+  // mini-apps (HMAC-SHA256 with the municipality's pairwise secret).
+  std::string pairwise_subject(std::string_view mount_id, std::string_view public_id) const;
   // Verification rules for access tokens issued by `issuer` (the manifest's public_url).
   static VerifyRules access_token_rules(const std::string& issuer);
   KeyLookup key_lookup() const;
 
  private:
   std::unique_ptr<KeyStore> keys_;
+  std::unique_ptr<AccountStore> accounts_;
+  std::string municipality_id_;
 };
 
 }  // namespace machi::identity

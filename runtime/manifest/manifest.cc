@@ -4,6 +4,8 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <boost/url/parse.hpp>
+#include <boost/url/ipv4_address.hpp>
+#include <boost/url/ipv6_address.hpp>
 #include <date/tz.h>
 
 #include <algorithm>
@@ -97,6 +99,10 @@ bool valid_locale(std::string_view l) {
   return !l.empty() && l.size() <= 35 && std::all_of(l.begin(), l.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
   });
+}
+bool valid_ip_address(std::string_view a) {
+  return boost::urls::parse_ipv4_address(a).has_value() ||
+         boost::urls::parse_ipv6_address(a).has_value();
 }
 bool valid_audience(std::string_view a) { return a == "residents" || a == "visitors"; }
 bool valid_grant(std::string_view g) {
@@ -204,6 +210,8 @@ Result<Manifest> load_manifest(const std::filesystem::path& file,
   check_timezone(r, m.timezone);
   m.locales = r.strings("locales", false, valid_locale, "must be a BCP 47 language tag");
   if (m.locales.empty()) m.locales = {"ja"};
+  m.trusted_proxies = r.strings("trusted_proxies", false, valid_ip_address,
+                                "must be an IP address (a reverse proxy in front of Machi)");
   const json::value* apps = r.find("mini_apps", true);
   if (apps && !apps->is_array()) r.problem("mini_apps", "must be an array");
   if (apps && apps->is_array()) {

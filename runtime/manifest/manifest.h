@@ -38,6 +38,7 @@ struct Manifest {
   std::vector<std::string> hostnames;  // lower case, no port
   std::string timezone;                // IANA name, e.g. Asia/Tokyo
   std::vector<std::string> locales;    // BCP 47, first is the default
+  std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-For is believed
   std::vector<MiniAppEntry> mini_apps;  // sorted by order, then file position
 };
 

@@ -118,8 +118,8 @@ std::vector<std::string> Municipalities::load(const std::filesystem::path& given
     std::lock_guard lock(mutex_);
     auto& slot = identities_[manifest->municipality_id];
     if (!slot) {
-      auto opened = identity::MunicipalityIdentity::open(options_.data_dir /
-                                                         manifest->municipality_id);
+      auto opened = identity::MunicipalityIdentity::open(
+          options_.data_dir / manifest->municipality_id, manifest->municipality_id);
       if (opened) slot = opened.value();
       else problems.push_back("identity: " + opened.error());
     }

@@ -4,7 +4,9 @@
 #include <boost/json/value.hpp>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <mutex>
+#include <thread>
 
 #include "runtime/log/log.h"
 
@@ -108,8 +110,17 @@ class Call {
 
 }  // namespace
 
+// Key derivations at once: leave a core for serving (scrypt costs ~32 MiB and ~0.1 s each).
+int derivation_slots() {
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1);
+}
+
 Router::Router(Municipalities& municipalities, WorkerPool& pool, ScheduleAfter schedule_after)
-    : municipalities_(municipalities), pool_(pool), schedule_after_(std::move(schedule_after)) {
+    : municipalities_(municipalities),
+      pool_(pool),
+      schedule_after_(std::move(schedule_after)),
+      hasher_(derivation_slots(), std::chrono::seconds(2)),
+      auth_(hasher_) {
   unsigned char random[6];
   RAND_bytes(random, sizeof random);
   static constexpr char kHex[] = "0123456789abcdef";
@@ -138,6 +149,12 @@ void Router::handle(HttpRequest request, HttpReply reply) {
     if (request.method != "GET") return reply(json_error(405, "method_not_allowed", "use GET"));
     return list_apps(*municipality, reply);
   }
+  constexpr std::string_view kApi = "/api/v1/";
+  if (path.starts_with("/api/v1/auth/") || path == "/api/v1/me" || path.starts_with("/api/v1/me/")) {
+    std::string rest = path.substr(kApi.size());
+    return to_auth_api(std::move(municipality), std::move(request), std::move(rest),
+                       std::move(reply));
+  }
   if (path == "/.well-known/jwks.json") {
     HttpResponse jwks;
     jwks.body = municipality->identity->keys().jwks_json();
@@ -158,6 +175,34 @@ void Router::handle(HttpRequest request, HttpReply reply) {
                        std::move(reply));
   }
   reply(json_error(404, "not_found", "no such endpoint: " + path));
+}
+
+std::string Router::client_address(const HttpRequest& request, const Manifest& manifest) {
+  const auto& proxies = manifest.trusted_proxies;
+  if (std::find(proxies.begin(), proxies.end(), request.remote_address) == proxies.end()) {
+    return request.remote_address;
+  }
+  // The last hop the trusted proxy appended is the one it saw.
+  std::string_view forwarded = request.header("x-forwarded-for");
+  auto comma = forwarded.rfind(',');
+  std::string_view last = comma == std::string_view::npos ? forwarded : forwarded.substr(comma + 1);
+  while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
+  while (!last.empty() && last.back() == ' ') last.remove_suffix(1);
+  return last.empty() ? request.remote_address : std::string(last);
+}
+
+void Router::to_auth_api(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequest request,
+                         std::string path, HttpReply reply) {
+  auto shared_reply = std::make_shared<HttpReply>(std::move(reply));
+  auto task = [this, m, request = std::move(request), path = std::move(path), shared_reply] {
+    std::string client = client_address(request, m->manifest);
+    (*shared_reply)(auth_.handle(request, path, *m->identity, m->manifest.public_url, client));
+  };
+  if (!pool_.try_post({std::move(task), m->manifest.municipality_id + "/auth"})) {
+    HttpResponse full = json_error(503, "overloaded", "all workers are busy; retry shortly");
+    full.headers.emplace_back("retry-after", "1");
+    (*shared_reply)(std::move(full));
+  }
 }
 
 void Router::list_apps(const MunicipalitySnapshot& m, HttpReply& reply) {
@@ -239,6 +284,22 @@ void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
     return reply(json_error(404, "unknown_mini_app",
                             "no mini-app '" + std::string(id) + "' is enabled here"));
   }
+  // Who is asking: a bearer token becomes a claims view; the token itself never goes further.
+  Claims claims;
+  std::string_view authorization = request.header("authorization");
+  if (!authorization.empty()) {
+    auto principal = m->identity->authenticate(authorization, m->manifest.public_url);
+    if (!principal) {
+      log_line(LogLevel::kInfo, "identity", "token refused", {{"reason", principal.error()}});
+      HttpResponse refused = json_error(401, "invalid_token", principal.error());
+      refused.headers.emplace_back("www-authenticate", "Bearer error=\"invalid_token\"");
+      return reply(std::move(refused));
+    }
+    claims.values[MACHI_CLAIM_SUBJECT] = m->identity->pairwise_subject(app->entry.id, principal->public_id);
+    claims.values[MACHI_CLAIM_ASSURANCE] = principal->assurance == "verified" ? "verified" : "self-registered";
+    if (!principal->locale.empty()) claims.values[MACHI_CLAIM_LOCALE] = principal->locale;
+    claims.values[MACHI_CLAIM_AUDIENCE] = principal->audience;
+  }
   if (app->in_flight->fetch_add(1) >= app->entry.concurrency) {
     app->in_flight->fetch_sub(1);
     HttpResponse busy = json_error(503, "mini_app_busy",
@@ -256,6 +317,7 @@ void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
   plugin_request.body = std::move(request.body);
   plugin_request.headers = std::move(request.headers);  // filtered again by the instance
   plugin_request.request_id = call->request_id();
+  plugin_request.claims = std::move(claims);
 
   auto run = [](const std::shared_ptr<Call>& call, const PluginRequest& plugin_request) {
     uint64_t token = call->app().instance->handle_request(

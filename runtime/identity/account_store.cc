@@ -1,0 +1,237 @@
+#include "runtime/identity/account_store.h"
+
+#include <openssl/rand.h>
+
+#include <chrono>
+
+namespace machi::identity {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS accounts(
+  id INTEGER PRIMARY KEY,
+  public_id TEXT NOT NULL UNIQUE,
+  login TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  password TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  language TEXT NOT NULL DEFAULT 'ja',
+  audience TEXT NOT NULL DEFAULT 'resident',
+  assurance TEXT NOT NULL DEFAULT 'self',
+  created_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS refresh_tokens(
+  hash BLOB PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  family TEXT NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  used INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS refresh_tokens_family ON refresh_tokens(family);
+CREATE TABLE IF NOT EXISTS sign_in_backoff(
+  key TEXT PRIMARY KEY,
+  failures INTEGER NOT NULL,
+  blocked_until_ms INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS secrets(name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+)sql";
+
+// A prepared statement for the duration of one call.
+class Query {
+ public:
+  Query(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
+  ~Query() { sqlite3_finalize(stmt_); }
+  Query& bind(int i, std::string_view v) {
+    sqlite3_bind_text64(stmt_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+    return *this;
+  }
+  Query& bind_blob(int i, std::string_view v) {
+    sqlite3_bind_blob64(stmt_, i, v.data(), v.size(), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Query& bind(int i, int64_t v) {
+    sqlite3_bind_int64(stmt_, i, v);
+    return *this;
+  }
+  int step() { return sqlite3_step(stmt_); }
+  std::string text(int c) {
+    const unsigned char* t = sqlite3_column_text(stmt_, c);
+    return t ? reinterpret_cast<const char*>(t) : "";
+  }
+  int64_t integer(int c) { return sqlite3_column_int64(stmt_, c); }
+  std::string blob(int c) {
+    const char* b = static_cast<const char*>(sqlite3_column_blob(stmt_, c));
+    return std::string(b ? b : "", static_cast<size_t>(sqlite3_column_bytes(stmt_, c)));
+  }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+std::string random_bytes(size_t n) {
+  std::string bytes(n, '\0');
+  RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(n));
+  return bytes;
+}
+
+// Sign-in back-off after `failures` consecutive failures: free for 3, then 1 s, 2 s, 4 s, …
+// at most 15 minutes. Never a lockout: the right password works once the wait is over.
+int64_t backoff_ms(int64_t failures) {
+  if (failures <= 3) return 0;
+  int64_t delay = 1000;
+  for (int64_t i = 4; i < failures && delay < 900'000; ++i) delay *= 2;
+  return std::min<int64_t>(delay, 900'000);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<AccountStore>> AccountStore::open(const std::filesystem::path& file) {
+  auto db = storage::open_database(file);
+  if (!db) return db.status();
+  char* error = nullptr;
+  if (sqlite3_exec(db.value().get(), kSchema, nullptr, nullptr, &error) != SQLITE_OK) {
+    std::string message = "database " + file.string() + ": " + (error ? error : "schema failed");
+    sqlite3_free(error);
+    return Status::error(message);
+  }
+  std::unique_ptr<AccountStore> store(new AccountStore());
+  store->db_ = std::move(db).value();
+  sqlite3* raw = store->db_.get();
+  Query read(raw, "SELECT value FROM secrets WHERE name = 'pairwise'");
+  if (read.step() == SQLITE_ROW) {
+    store->pairwise_secret_ = read.blob(0);
+  } else {
+    store->pairwise_secret_ = random_bytes(32);
+    Query write(raw, "INSERT INTO secrets(name, value) VALUES('pairwise', ?1)");
+    write.bind_blob(1, store->pairwise_secret_);
+    if (write.step() != SQLITE_DONE) return Status::error("database " + file.string() + ": cannot store secret");
+  }
+  return store;
+}
+
+std::optional<Account> AccountStore::find(const char* where, std::string_view value) {
+  std::string sql = std::string("SELECT id, public_id, login, password, display_name, language, "
+                                "audience, assurance, created_ms FROM accounts WHERE ") + where;
+  Query q(db_.get(), sql.c_str());
+  q.bind(1, value);
+  if (q.step() != SQLITE_ROW) return std::nullopt;
+  Account a;
+  a.id = q.integer(0);
+  a.public_id = q.text(1);
+  a.login = q.text(2);
+  a.password_hash = q.text(3);
+  a.display_name = q.text(4);
+  a.language = q.text(5);
+  a.audience = q.text(6);
+  a.assurance = q.text(7);
+  a.created_ms = q.integer(8);
+  return a;
+}
+
+std::optional<Account> AccountStore::by_login(std::string_view login) {
+  std::lock_guard lock(mutex_);
+  return find("login = ?1", login);
+}
+
+std::optional<Account> AccountStore::by_public_id(std::string_view public_id) {
+  std::lock_guard lock(mutex_);
+  return find("public_id = ?1", public_id);
+}
+
+std::optional<Account> AccountStore::by_id(int64_t id) {
+  std::lock_guard lock(mutex_);
+  return find("id = ?1", std::to_string(id));
+}
+
+Result<Account> AccountStore::create(const Account& account) {
+  std::lock_guard lock(mutex_);
+  Account a = account;
+  std::string id = random_bytes(16);
+  static constexpr char kHex[] = "0123456789abcdef";
+  a.public_id.clear();
+  for (unsigned char c : id) {
+    a.public_id.push_back(kHex[c >> 4]);
+    a.public_id.push_back(kHex[c & 0xf]);
+  }
+  a.created_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::system_clock::now().time_since_epoch()).count();
+  Query q(db_.get(),
+          "INSERT INTO accounts(public_id, login, password, display_name, language, audience, "
+          "assurance, created_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  q.bind(1, a.public_id).bind(2, a.login).bind(3, a.password_hash).bind(4, a.display_name);
+  q.bind(5, a.language).bind(6, a.audience).bind(7, a.assurance).bind(8, a.created_ms);
+  int rc = q.step();
+  if ((rc & 0xff) == SQLITE_CONSTRAINT) return Status::error("login_taken");
+  if (rc != SQLITE_DONE) return Status::error(std::string("storing the account failed: ") + sqlite3_errmsg(db_.get()));
+  a.id = sqlite3_last_insert_rowid(db_.get());
+  return a;
+}
+
+Status AccountStore::set_password(int64_t account_id, std::string_view hash) {
+  std::lock_guard lock(mutex_);
+  Query q(db_.get(), "UPDATE accounts SET password = ?1 WHERE id = ?2");
+  q.bind(1, hash).bind(2, account_id);
+  return q.step() == SQLITE_DONE ? Status::ok() : Status::error("storing the password failed");
+}
+
+Status AccountStore::add_refresh(std::string_view token_hash, int64_t account_id,
+                                 std::string_view family, int64_t expires_ms) {
+  std::lock_guard lock(mutex_);
+  Query q(db_.get(), "INSERT INTO refresh_tokens(hash, account_id, family, expires_ms) "
+                     "VALUES(?1, ?2, ?3, ?4)");
+  q.bind(1, token_hash).bind(2, account_id).bind(3, family).bind(4, expires_ms);
+  return q.step() == SQLITE_DONE ? Status::ok() : Status::error("storing the refresh token failed");
+}
+
+AccountStore::RefreshUse AccountStore::use_refresh(std::string_view token_hash, int64_t now_ms,
+                                                   int64_t& account_id, std::string& family) {
+  std::lock_guard lock(mutex_);
+  Query q(db_.get(), "SELECT account_id, family, expires_ms, used FROM refresh_tokens WHERE hash = ?1");
+  q.bind(1, token_hash);
+  if (q.step() != SQLITE_ROW) return RefreshUse::kUnknown;
+  account_id = q.integer(0);
+  family = q.text(1);
+  if (q.integer(3) != 0) {
+    // A used token came back: it was stolen or replayed. Revoke every token of the sign-in.
+    Query revoke(db_.get(), "DELETE FROM refresh_tokens WHERE family = ?1");
+    revoke.bind(1, family).step();
+    return RefreshUse::kReused;
+  }
+  if (q.integer(2) <= now_ms) return RefreshUse::kExpired;
+  Query mark(db_.get(), "UPDATE refresh_tokens SET used = 1 WHERE hash = ?1");
+  mark.bind(1, token_hash).step();
+  return RefreshUse::kOk;
+}
+
+void AccountStore::revoke_family(std::string_view family) {
+  std::lock_guard lock(mutex_);
+  Query(db_.get(), "DELETE FROM refresh_tokens WHERE family = ?1").bind(1, family).step();
+}
+
+void AccountStore::revoke_account(int64_t account_id) {
+  std::lock_guard lock(mutex_);
+  Query(db_.get(), "DELETE FROM refresh_tokens WHERE account_id = ?1").bind(1, account_id).step();
+}
+
+int64_t AccountStore::blocked_until_ms(std::string_view key) {
+  std::lock_guard lock(mutex_);
+  Query q(db_.get(), "SELECT blocked_until_ms FROM sign_in_backoff WHERE key = ?1");
+  q.bind(1, key);
+  return q.step() == SQLITE_ROW ? q.integer(0) : 0;
+}
+
+int64_t AccountStore::record_failure(std::string_view key, int64_t now_ms) {
+  std::lock_guard lock(mutex_);
+  Query read(db_.get(), "SELECT failures FROM sign_in_backoff WHERE key = ?1");
+  read.bind(1, key);
+  int64_t failures = (read.step() == SQLITE_ROW ? read.integer(0) : 0) + 1;
+  int64_t until = now_ms + backoff_ms(failures);
+  Query write(db_.get(), "INSERT INTO sign_in_backoff(key, failures, blocked_until_ms) "
+                         "VALUES(?1, ?2, ?3) ON CONFLICT(key) DO UPDATE SET "
+                         "failures = excluded.failures, blocked_until_ms = excluded.blocked_until_ms");
+  write.bind(1, key).bind(2, failures).bind(3, until).step();
+  return until;
+}
+
+void AccountStore::clear_failures(std::string_view key) {
+  std::lock_guard lock(mutex_);
+  Query(db_.get(), "DELETE FROM sign_in_backoff WHERE key = ?1").bind(1, key).step();
+}
+
+}  // namespace machi::identity

@@ -1,0 +1,72 @@
+// AccountStore: a municipality's accounts and sign-in state in its runtime database
+// (<data>/<municipality>/runtime.db, WAL, synchronous=FULL): accounts, refresh tokens (only their
+// SHA-256 is stored; families for reuse detection), sign-in back-off counters, and the secret that
+// derives pairwise subjects (lose it and every mini-app sees its residents as new people).
+// Thread-safety: every method is thread-safe (one connection behind a mutex).
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "runtime/status.h"
+#include "runtime/storage/sqlite_open.h"
+
+namespace machi::identity {
+
+struct Account {
+  int64_t id = 0;
+  std::string public_id;  // random, stable; the `sub` of access tokens (never shown to plugins)
+  std::string login;
+  std::string password_hash;
+  std::string display_name;
+  std::string language = "ja";
+  std::string audience = "resident";
+  std::string assurance = "self";
+  int64_t created_ms = 0;
+};
+
+class AccountStore {
+ public:
+  static Result<std::unique_ptr<AccountStore>> open(const std::filesystem::path& file);
+
+  // Fails with message "login_taken" when the login exists (case-insensitively).
+  Result<Account> create(const Account& account);
+  std::optional<Account> by_login(std::string_view login);
+  std::optional<Account> by_public_id(std::string_view public_id);
+  std::optional<Account> by_id(int64_t id);
+  Status set_password(int64_t account_id, std::string_view hash);
+
+  // Refresh tokens are stored by hash; a family is one sign-in's chain of rotations.
+  Status add_refresh(std::string_view token_hash, int64_t account_id, std::string_view family,
+                     int64_t expires_ms);
+  enum class RefreshUse { kOk, kUnknown, kExpired, kReused };
+  // Marks the token used. A second use revokes its whole family (kReused).
+  RefreshUse use_refresh(std::string_view token_hash, int64_t now_ms, int64_t& account_id,
+                         std::string& family);
+  void revoke_family(std::string_view family);
+  void revoke_account(int64_t account_id);
+
+  // Back-off: the time until which `key` may not try again, and failure bookkeeping.
+  int64_t blocked_until_ms(std::string_view key);
+  int64_t record_failure(std::string_view key, int64_t now_ms);  // returns blocked-until
+  void clear_failures(std::string_view key);
+
+  const std::string& pairwise_secret() const { return pairwise_secret_; }
+
+ private:
+  AccountStore() = default;
+  std::optional<Account> find(const char* sql, std::string_view value);
+
+  std::mutex mutex_;
+  storage::SqliteHandle db_;
+  std::string pairwise_secret_;
+};
+
+}  // namespace machi::identity

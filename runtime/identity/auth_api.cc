@@ -1,0 +1,292 @@
+#include "runtime/identity/auth_api.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "runtime/identity/base64url.h"
+#include "runtime/log/log.h"
+
+namespace machi::identity {
+namespace {
+
+namespace json = boost::json;
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+HttpResponse ok_json(const json::value& v, unsigned status = 200) {
+  HttpResponse r;
+  r.status = status;
+  r.body = json::serialize(v);
+  r.headers = {{"cache-control", "no-store"}};
+  return r;
+}
+
+HttpResponse no_content() {
+  HttpResponse r;
+  r.status = 204;
+  r.headers = {{"cache-control", "no-store"}};
+  return r;
+}
+
+HttpResponse unauthorized(std::string_view message) {
+  HttpResponse r = json_error(401, "invalid_token", message);
+  r.headers = {{"www-authenticate", "Bearer error=\"invalid_token\""}};
+  return r;
+}
+
+// The request body as a JSON object, or the 400 to answer.
+std::optional<json::object> body_object(const HttpRequest& r, HttpResponse& error) {
+  if (r.body.size() > AuthApi::kMaxBody) {
+    error = json_error(413, "body_too_large", "at most 16 KiB");
+    return std::nullopt;
+  }
+  boost::system::error_code ec;
+  json::value v = json::parse(r.body, ec);
+  if (ec || !v.is_object()) {
+    error = json_error(400, "invalid_json", "the body must be a JSON object");
+    return std::nullopt;
+  }
+  return std::move(v.as_object());
+}
+
+std::string field(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+std::string random_token() {
+  std::string bytes(32, '\0');
+  RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  return base64url_encode(bytes);
+}
+
+std::string sha256_hex(std::string_view text) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char b : digest) {
+    hex.push_back(kHex[b >> 4]);
+    hex.push_back(kHex[b & 0xf]);
+  }
+  return hex;
+}
+
+bool valid_login(std::string_view login) {
+  return login.size() >= 3 && login.size() <= 254 &&
+         std::none_of(login.begin(), login.end(),
+                      [](unsigned char c) { return c <= 0x20 || c == 0x7f; });
+}
+
+// Password rules: 8 to 1024 bytes (NIST SP 800-63B: length, not composition).
+const char* password_problem(std::string_view password) {
+  if (password.size() < 8) return "the password must be at least 8 characters";
+  if (password.size() > 1024) return "the password must be at most 1024 bytes";
+  return nullptr;
+}
+
+json::object account_json(const Account& a) {
+  return {{"login", a.login},         {"display_name", a.display_name},
+          {"language", a.language},   {"audience", a.audience},
+          {"assurance", a.assurance}, {"created_ms", a.created_ms}};
+}
+
+HttpResponse too_many(int64_t until_ms) {
+  int64_t seconds = std::max<int64_t>(1, (until_ms - now_ms() + 999) / 1000);
+  HttpResponse r = json_error(429, "slow_down",
+                              "too many failed sign-ins; try again in " + std::to_string(seconds) + " s");
+  r.headers = {{"retry-after", std::to_string(seconds)}};
+  return r;
+}
+
+}  // namespace
+
+AuthApi::AuthApi(PasswordHasher& hasher) : hasher_(hasher) {
+  dummy_hash_ = hasher_.hash("not a password anyone has").value();
+}
+
+HttpResponse AuthApi::handle(const HttpRequest& request, std::string_view path,
+                             MunicipalityIdentity& identity, const std::string& issuer,
+                             const std::string& client) {
+  auto need = [&](const char* method) { return request.method == method; };
+  if (path == "auth/register") {
+    return need("POST") ? register_account(request, identity, issuer)
+                        : json_error(405, "method_not_allowed", "use POST");
+  }
+  if (path == "auth/token") {
+    return need("POST") ? token(request, identity, issuer, client)
+                        : json_error(405, "method_not_allowed", "use POST");
+  }
+  if (path == "auth/signout") {
+    return need("POST") ? sign_out(request, identity) : json_error(405, "method_not_allowed", "use POST");
+  }
+  if (path == "me") {
+    return need("GET") ? me(request, identity, issuer) : json_error(405, "method_not_allowed", "use GET");
+  }
+  if (path == "me/password") {
+    return need("POST") ? change_password(request, identity, issuer)
+                        : json_error(405, "method_not_allowed", "use POST");
+  }
+  return json_error(404, "not_found", "no such endpoint: /api/v1/" + std::string(path));
+}
+
+HttpResponse AuthApi::tokens_for(const Account& account, MunicipalityIdentity& id,
+                                 const std::string& issuer, std::string family, unsigned status) {
+  auto access = id.issue_access_token(account, issuer);
+  if (!access) return json_error(500, "internal", "cannot sign a token");
+  std::string refresh = random_token();
+  if (family.empty()) family = random_token();
+  Status stored = id.accounts().add_refresh(sha256_hex(refresh), account.id, family,
+                                            now_ms() + kRefreshTokenLifetime.count() * 1000);
+  if (!stored) return json_error(500, "internal", "cannot store the refresh token");
+  return ok_json(json::object{{"token_type", "Bearer"},
+                              {"access_token", access.value()},
+                              {"expires_in", kAccessTokenLifetime.count()},
+                              {"refresh_token", refresh},
+                              {"account", account_json(account)}},
+                 status);
+}
+
+HttpResponse AuthApi::register_account(const HttpRequest& r, MunicipalityIdentity& id,
+                                       const std::string& issuer) {
+  HttpResponse error;
+  auto body = body_object(r, error);
+  if (!body) return error;
+  Account a;
+  a.login = field(*body, "login");
+  std::string password = field(*body, "password");
+  a.display_name = field(*body, "display_name");
+  a.language = field(*body, "language");
+  if (a.language.empty()) a.language = "ja";
+  if (!valid_login(a.login)) return json_error(400, "invalid_login", "/login: 3–254 characters, no spaces");
+  if (const char* p = password_problem(password)) return json_error(400, "weak_password", std::string("/password: ") + p);
+  if (a.display_name.empty() || a.display_name.size() > 200) {
+    return json_error(400, "invalid_display_name", "/display_name: 1–200 bytes");
+  }
+  if (a.language.size() > 35) return json_error(400, "invalid_language", "/language: a BCP 47 tag");
+  auto hashed = hasher_.hash(password);
+  if (!hashed) return json_error(503, "busy", "sign-up is busy; retry shortly");
+  a.password_hash = hashed.value();
+  auto created = id.accounts().create(a);
+  if (!created) {
+    if (created.error() == "login_taken") return json_error(409, "login_taken", "/login is already registered");
+    return json_error(500, "internal", "cannot store the account");
+  }
+  log_line(LogLevel::kInfo, "identity", "account registered");
+  return tokens_for(created.value(), id, issuer, "", 201);
+}
+
+HttpResponse AuthApi::token(const HttpRequest& r, MunicipalityIdentity& id,
+                            const std::string& issuer, const std::string& client) {
+  HttpResponse error;
+  auto body = body_object(r, error);
+  if (!body) return error;
+  std::string grant = field(*body, "grant_type");
+  if (grant == "password") return password_grant(*body, id, issuer, client);
+  if (grant == "refresh_token") return refresh_grant(*body, id, issuer);
+  return json_error(400, "unsupported_grant_type", "grant_type must be password or refresh_token");
+}
+
+HttpResponse AuthApi::password_grant(const json::object& body, MunicipalityIdentity& id,
+                                     const std::string& issuer, const std::string& client) {
+  std::string login = field(body, "login");
+  std::string password = field(body, "password");
+  if (!valid_login(login) || password.empty() || password.size() > 1024) {
+    return json_error(400, "invalid_request", "login and password are required");
+  }
+  std::string login_key = "login:" + login;
+  std::transform(login_key.begin(), login_key.end(), login_key.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string client_key = "client:" + client;
+  AccountStore& store = id.accounts();
+  int64_t blocked = std::max(store.blocked_until_ms(login_key), store.blocked_until_ms(client_key));
+  if (blocked > now_ms()) return too_many(blocked);
+
+  auto account = store.by_login(login);
+  auto check = hasher_.verify(password, account ? account->password_hash : dummy_hash_);
+  if (check == PasswordHasher::Check::kBusy) return json_error(503, "busy", "sign-in is busy; retry shortly");
+  if (!account || check != PasswordHasher::Check::kMatch) {
+    store.record_failure(login_key, now_ms());
+    store.record_failure(client_key, now_ms());
+    log_line(LogLevel::kWarn, "identity", "sign-in failed", {{"client", client}});
+    return json_error(401, "invalid_credentials", "wrong login or password");
+  }
+  store.clear_failures(login_key);
+  store.clear_failures(client_key);
+  return tokens_for(*account, id, issuer, "");
+}
+
+HttpResponse AuthApi::refresh_grant(const json::object& body, MunicipalityIdentity& id,
+                                    const std::string& issuer) {
+  std::string token = field(body, "refresh_token");
+  if (token.empty() || token.size() > 256) return json_error(400, "invalid_request", "refresh_token is required");
+  int64_t account_id = 0;
+  std::string family;
+  switch (id.accounts().use_refresh(sha256_hex(token), now_ms(), account_id, family)) {
+    case AccountStore::RefreshUse::kOk: break;
+    case AccountStore::RefreshUse::kReused:
+      log_line(LogLevel::kWarn, "identity", "refresh token reused: sign-in revoked");
+      return json_error(401, "invalid_grant", "refresh token already used; sign in again");
+    case AccountStore::RefreshUse::kExpired:
+      return json_error(401, "invalid_grant", "refresh token expired; sign in again");
+    case AccountStore::RefreshUse::kUnknown:
+      return json_error(401, "invalid_grant", "unknown refresh token");
+  }
+  // The account may have changed (password, assurance) since: read it again.
+  std::optional<Account> account = id.accounts().by_id(account_id);
+  if (!account) return json_error(401, "invalid_grant", "the account no longer exists");
+  return tokens_for(*account, id, issuer, family);
+}
+
+HttpResponse AuthApi::sign_out(const HttpRequest& r, MunicipalityIdentity& id) {
+  HttpResponse error;
+  auto body = body_object(r, error);
+  if (!body) return error;
+  std::string token = field(*body, "refresh_token");
+  int64_t account_id = 0;
+  std::string family;
+  auto use = id.accounts().use_refresh(sha256_hex(token), now_ms(), account_id, family);
+  if (use == AccountStore::RefreshUse::kUnknown) return json_error(401, "invalid_grant", "unknown refresh token");
+  id.accounts().revoke_family(family);
+  return no_content();
+}
+
+HttpResponse AuthApi::me(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer) {
+  auto principal = id.authenticate(r.header("authorization"), issuer);
+  if (!principal) return unauthorized(principal.error());
+  auto account = id.accounts().by_public_id(principal->public_id);
+  if (!account) return unauthorized("the account no longer exists");
+  return ok_json(account_json(*account));
+}
+
+HttpResponse AuthApi::change_password(const HttpRequest& r, MunicipalityIdentity& id,
+                                      const std::string& issuer) {
+  auto principal = id.authenticate(r.header("authorization"), issuer);
+  if (!principal) return unauthorized(principal.error());
+  HttpResponse error;
+  auto body = body_object(r, error);
+  if (!body) return error;
+  auto account = id.accounts().by_public_id(principal->public_id);
+  if (!account) return unauthorized("the account no longer exists");
+  std::string next = field(*body, "new_password");
+  if (const char* p = password_problem(next)) return json_error(400, "weak_password", std::string("/new_password: ") + p);
+  auto check = hasher_.verify(field(*body, "current_password"), account->password_hash);
+  if (check == PasswordHasher::Check::kBusy) return json_error(503, "busy", "retry shortly");
+  if (check != PasswordHasher::Check::kMatch) return json_error(403, "invalid_credentials", "/current_password is wrong");
+  auto hashed = hasher_.hash(next);
+  if (!hashed) return json_error(503, "busy", "retry shortly");
+  if (!id.accounts().set_password(account->id, hashed.value())) return json_error(500, "internal", "cannot store");
+  id.accounts().revoke_account(account->id);  // every other sign-in must sign in again
+  return no_content();
+}
+
+}  // namespace machi::identity

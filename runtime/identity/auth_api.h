@@ -1,0 +1,51 @@
+// AuthApi: the resident account endpoints (JSON), run on a worker thread because of scrypt and
+// SQLite. Routes (below /api/v1):
+//   POST auth/register   {login, password, display_name, language?}        → 201 + tokens
+//   POST auth/token      {grant_type: "password", login, password}         → tokens
+//                        {grant_type: "refresh_token", refresh_token}       → rotated tokens
+//   POST auth/signout    {refresh_token}                                   → 204 (family revoked)
+//   GET  me              (Bearer)                                          → the account
+//   POST me/password     (Bearer) {current_password, new_password}         → 204
+// Sign-in failures back off per account and per client address (free for 3, then 1 s doubling
+// to 15 min; 429 + Retry-After), never locking anyone out for good.
+// Thread-safety: handle() may run concurrently.
+#pragma once
+
+#include <string>
+
+#include "runtime/http/http_message.h"
+#include "runtime/identity/municipality_identity.h"
+#include "runtime/identity/password_hasher.h"
+
+namespace machi::identity {
+
+class AuthApi {
+ public:
+  explicit AuthApi(PasswordHasher& hasher);
+
+  // `path` is below /api/v1/; `client` the client address (trusted-proxy aware).
+  HttpResponse handle(const HttpRequest& request, std::string_view path,
+                      MunicipalityIdentity& identity, const std::string& issuer,
+                      const std::string& client);
+
+  static constexpr size_t kMaxBody = 16 * 1024;
+
+ private:
+  HttpResponse register_account(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer);
+  HttpResponse token(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer,
+                     const std::string& client);
+  HttpResponse password_grant(const boost::json::object& body, MunicipalityIdentity& id,
+                              const std::string& issuer, const std::string& client);
+  HttpResponse refresh_grant(const boost::json::object& body, MunicipalityIdentity& id,
+                             const std::string& issuer);
+  HttpResponse sign_out(const HttpRequest& r, MunicipalityIdentity& id);
+  HttpResponse me(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer);
+  HttpResponse change_password(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer);
+  HttpResponse tokens_for(const Account& account, MunicipalityIdentity& id, const std::string& issuer,
+                          std::string family, unsigned status = 200);
+
+  PasswordHasher& hasher_;
+  std::string dummy_hash_;  // verified against when the login is unknown: same cost, no oracle
+};
+
+}  // namespace machi::identity

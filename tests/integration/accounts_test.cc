@@ -1,0 +1,214 @@
+// Resident accounts against the real server: registration, sign-in with scrypt, back-off,
+// refresh-token rotation and reuse detection, sign-out, password change, bearer tokens on
+// mini-app requests and the pairwise subjects plugins see.
+#include <doctest/doctest.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <sqlite3.h>
+
+#include <thread>
+
+#include "tests/support/http_client.h"
+#include "tests/support/test_server.h"
+
+using namespace machi;
+using namespace machi::test;
+namespace json = boost::json;
+
+namespace {
+
+const std::string kApps = R"(
+  {"id": "notes-a", "name": "A", "plugin": "notes.so"},
+  {"id": "notes-b", "name": "B", "plugin": "notes.so"})";
+
+json::value parse(const Reply& r) { return json::parse(r.body); }
+
+Reply post(HttpClient& c, const std::string& path, const json::object& body,
+           const std::string& bearer = "") {
+  std::vector<std::pair<std::string, std::string>> headers = {{"Content-Type", "application/json"}};
+  if (!bearer.empty()) headers.emplace_back("Authorization", "Bearer " + bearer);
+  return c.request("POST", path, "localhost", headers, json::serialize(body));
+}
+
+Reply get(HttpClient& c, const std::string& path, const std::string& bearer) {
+  return c.request("GET", path, "localhost", {{"Authorization", "Bearer " + bearer}});
+}
+
+json::value register_account(HttpClient& c, const std::string& login) {
+  Reply r = post(c, "/api/v1/auth/register",
+                 {{"login", login}, {"password", "correct horse battery"}, {"display_name", "佐賀 花子"}});
+  REQUIRE_MESSAGE(r.status == 201, r.body);
+  return parse(r);
+}
+
+std::string code(const Reply& r) { return std::string(parse(r).at("error").at("code").as_string()); }
+
+}  // namespace
+
+TEST_CASE("register, sign in, read /me; scrypt parameters are stored with each hash") {
+  TestServer s;
+  REQUIRE(s.load("m.json", manifest_json("demo", "localhost", kApps)).empty());
+  HttpClient c(s.port());
+  auto registered = register_account(c, "hanako@example.jp");
+  CHECK(registered.at("token_type").as_string() == "Bearer");
+  CHECK(registered.at("expires_in").as_int64() == 600);
+  CHECK(registered.at("account").at("assurance").as_string() == "self");
+
+  Reply me = get(c, "/api/v1/me", std::string(registered.at("access_token").as_string()));
+  REQUIRE(me.status == 200);
+  CHECK(parse(me).at("display_name").as_string() == "佐賀 花子");
+  CHECK(me.headers["cache-control"] == "no-store");
+
+  Reply signed_in = post(c, "/api/v1/auth/token", {{"grant_type", "password"},
+                                                   {"login", "HANAKO@example.jp"},
+                                                   {"password", "correct horse battery"}});
+  CHECK(signed_in.status == 200);
+
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open((s.dir / "data/demo/runtime.db").c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  sqlite3_prepare_v2(db, "SELECT password FROM accounts", -1, &q, nullptr);
+  REQUIRE(sqlite3_step(q) == SQLITE_ROW);
+  std::string stored = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  CHECK(stored.rfind("scrypt$15$8$1$", 0) == 0);
+  CHECK(stored.find("correct horse") == std::string::npos);
+}
+
+TEST_CASE("registration refuses bad input with a pointer and a duplicate login with 409") {
+  TestServer s;
+  REQUIRE(s.load("m.json", manifest_json("demo", "localhost", kApps)).empty());
+  HttpClient c(s.port());
+  register_account(c, "taken@example.jp");
+  CHECK(code(post(c, "/api/v1/auth/register", {{"login", "Taken@Example.jp"}, {"password", "another password"},
+                                              {"display_name", "x"}})) == "login_taken");
+  Reply weak = post(c, "/api/v1/auth/register", {{"login", "new@example.jp"}, {"password", "short"},
+                                                 {"display_name", "x"}});
+  CHECK(weak.status == 400);
+  CHECK(parse(weak).at("error").at("message").as_string().find("/password") == 0);
+  CHECK(code(post(c, "/api/v1/auth/register", {{"login", "a b"}, {"password", "long enough pw"},
+                                              {"display_name", "x"}})) == "invalid_login");
+  Reply not_json = c.request("POST", "/api/v1/auth/register", "localhost", {}, "{login:");
+  CHECK(not_json.status == 400);
+  CHECK(c.request("GET", "/api/v1/auth/register", "localhost").status == 405);
+}
+
+TEST_CASE("failed sign-ins back off per account and per client address, never a lockout") {
+  TestServer s;
+  REQUIRE(s.load("m.json", manifest_json("demo", "localhost", kApps)).empty());
+  HttpClient c(s.port());
+  register_account(c, "victim@example.jp");
+  json::object wrong{{"grant_type", "password"}, {"login", "victim@example.jp"}, {"password", "guess guess"}};
+  for (int i = 0; i < 4; ++i) CHECK(code(post(c, "/api/v1/auth/token", wrong)) == "invalid_credentials");
+  // The fourth failure started a back-off: even the right password waits (429, Retry-After).
+  json::object right = wrong;
+  right["password"] = "correct horse battery";
+  Reply slowed = post(c, "/api/v1/auth/token", right);
+  CHECK(slowed.status == 429);
+  CHECK(std::stoi(slowed.headers["retry-after"]) >= 1);
+  // Other accounts from the same address are slowed too (the address backs off) …
+  register_account(c, "neighbour@example.jp");
+  CHECK(post(c, "/api/v1/auth/token", {{"grant_type", "password"}, {"login", "neighbour@example.jp"},
+                                       {"password", "correct horse battery"}}).status == 429);
+  // … and once the wait is over the right password works: no permanent lockout.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  CHECK(post(c, "/api/v1/auth/token", right).status == 200);
+  // An unknown login costs the same derivation and says the same thing.
+  CHECK(code(post(c, "/api/v1/auth/token", {{"grant_type", "password"}, {"login", "nobody@example.jp"},
+                                            {"password", "whatever1"}})) == "invalid_credentials");
+}
+
+TEST_CASE("refresh tokens rotate on every use; a reused one revokes the whole sign-in") {
+  TestServer s;
+  REQUIRE(s.load("m.json", manifest_json("demo", "localhost", kApps)).empty());
+  HttpClient c(s.port());
+  auto first = register_account(c, "r@example.jp");
+  std::string r1(first.at("refresh_token").as_string());
+  Reply second = post(c, "/api/v1/auth/token", {{"grant_type", "refresh_token"}, {"refresh_token", r1}});
+  REQUIRE(second.status == 200);
+  std::string r2(parse(second).at("refresh_token").as_string());
+  CHECK(r2 != r1);
+  // r1 comes back (stolen): refused, and r2 — same family — is revoked with it.
+  Reply reused = post(c, "/api/v1/auth/token", {{"grant_type", "refresh_token"}, {"refresh_token", r1}});
+  CHECK(reused.status == 401);
+  CHECK(code(reused) == "invalid_grant");
+  CHECK(post(c, "/api/v1/auth/token", {{"grant_type", "refresh_token"}, {"refresh_token", r2}}).status == 401);
+  CHECK(post(c, "/api/v1/auth/token", {{"grant_type", "refresh_token"}, {"refresh_token", "made-up"}}).status == 401);
+
+  // Sign-out revokes; a password change revokes every sign-in and the old password.
+  auto again = parse(post(c, "/api/v1/auth/token", {{"grant_type", "password"}, {"login", "r@example.jp"},
+                                                   {"password", "correct horse battery"}}));
+  std::string r3(again.at("refresh_token").as_string());
+  CHECK(post(c, "/api/v1/auth/signout", {{"refresh_token", r3}}).status == 204);
+  CHECK(post(c, "/api/v1/auth/token", {{"grant_type", "refresh_token"}, {"refresh_token", r3}}).status == 401);
+  auto fresh = parse(post(c, "/api/v1/auth/token", {{"grant_type", "password"}, {"login", "r@example.jp"},
+                                                   {"password", "correct horse battery"}}));
+  std::string access(fresh.at("access_token").as_string());
+  CHECK(post(c, "/api/v1/me/password", {{"current_password", "wrong one!"}, {"new_password", "new secret phrase"}},
+             access).status == 403);
+  CHECK(post(c, "/api/v1/me/password", {{"current_password", "correct horse battery"},
+                                        {"new_password", "new secret phrase"}}, access).status == 204);
+  CHECK(post(c, "/api/v1/auth/token", {{"grant_type", "refresh_token"},
+                                       {"refresh_token", std::string(fresh.at("refresh_token").as_string())}}).status == 401);
+  CHECK(post(c, "/api/v1/auth/token", {{"grant_type", "password"}, {"login", "r@example.jp"},
+                                       {"password", "new secret phrase"}}).status == 200);
+}
+
+TEST_CASE("plugins see a pairwise subject per mini-app, never the token; bad tokens get 401") {
+  TestServer s;
+  REQUIRE(s.load("m.json", manifest_json("demo", "localhost", kApps)).empty());
+  HttpClient c(s.port());
+  std::string alice(register_account(c, "alice@example.jp").at("access_token").as_string());
+  std::string bob(register_account(c, "bob@example.jp").at("access_token").as_string());
+
+  auto sub = [&](const std::string& token, const std::string& app) {
+    Reply r = get(c, "/apps/" + app + "/whoami", token);
+    REQUIRE(r.status == 200);
+    return std::string(parse(r).at("sub").as_string());
+  };
+  std::string alice_a = sub(alice, "notes-a");
+  CHECK(alice_a == sub(alice, "notes-a"));            // stable
+  CHECK(alice_a != sub(alice, "notes-b"));            // unrelated across mini-apps
+  CHECK(alice_a != sub(bob, "notes-a"));              // distinct residents
+  Reply whoami = get(c, "/apps/notes-a/whoami", alice);
+  auto claims = parse(whoami).as_object();
+  CHECK(claims.at("assurance").as_string() == "self-registered");
+  CHECK(claims.at("locale").as_string() == "ja");
+  CHECK_FALSE(claims.contains("name"));  // not granted, not consented: not sent
+  Reply headers = get(c, "/apps/notes-a/headers", alice);
+  CHECK(headers.body.find(alice.substr(0, 40)) == std::string::npos);
+
+  // No token: the plugin gets no subject and decides what is public.
+  CHECK(parse(c.get("/apps/notes-a/whoami")).as_object().empty());
+  // A bad token is refused before any plugin runs.
+  std::string tampered = alice;
+  tampered[tampered.size() - 3] ^= 1;
+  for (const std::string& bad : {tampered, std::string("garbage"), alice.substr(0, alice.size() / 2)}) {
+    Reply r = get(c, "/apps/notes-a/whoami", bad);
+    CHECK(r.status == 401);
+    CHECK(code(r) == "invalid_token");
+    CHECK(r.headers["www-authenticate"].find("invalid_token") != std::string::npos);
+  }
+  CHECK(c.request("GET", "/apps/notes-a/whoami", "localhost", {{"Authorization", "Basic YTpi"}}).status == 401);
+}
+
+TEST_CASE("a trusted proxy's X-Forwarded-For names the client; anyone else's is ignored") {
+  TestServer s;
+  std::string manifest = manifest_json("demo", "localhost", kApps);
+  manifest.insert(1, R"("trusted_proxies": ["127.0.0.1"], )");
+  REQUIRE(s.load("m.json", manifest).empty());
+  HttpClient c(s.port());
+  register_account(c, "p@example.jp");
+  auto attempt = [&](const std::string& forwarded, const std::string& login) {
+    return c.request("POST", "/api/v1/auth/token", "localhost",
+                     {{"X-Forwarded-For", forwarded}, {"Content-Type", "application/json"}},
+                     json::serialize(json::object{{"grant_type", "password"}, {"login", login},
+                                                  {"password", "wrong password"}}));
+  };
+  for (int i = 0; i < 4; ++i) attempt("198.51.100.7", "ghost" + std::to_string(i) + "@example.jp");
+  // 198.51.100.7 is now backing off; another client behind the same proxy is not.
+  CHECK(attempt("198.51.100.7", "p@example.jp").status == 429);
+  CHECK(attempt("203.0.113.9", "p@example.jp").status == 401);
+}
