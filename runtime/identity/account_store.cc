@@ -170,6 +170,14 @@ Status AccountStore::set_password(int64_t account_id, std::string_view hash) {
   return q.step() == SQLITE_DONE ? Status::ok() : Status::error("storing the password failed");
 }
 
+Status AccountStore::delete_account(int64_t account_id) {
+  std::lock_guard lock(mutex_);
+  Query(db_.get(), "DELETE FROM refresh_tokens WHERE account_id = ?1").bind(1, account_id).step();
+  Query q(db_.get(), "DELETE FROM accounts WHERE id = ?1");
+  q.bind(1, account_id);
+  return q.step() == SQLITE_DONE ? Status::ok() : Status::error("deleting the account failed");
+}
+
 Status AccountStore::add_refresh(std::string_view token_hash, int64_t account_id,
                                  std::string_view family, int64_t expires_ms) {
   std::lock_guard lock(mutex_);

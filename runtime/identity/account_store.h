@@ -42,6 +42,8 @@ class AccountStore {
   std::optional<Account> by_public_id(std::string_view public_id);
   std::optional<Account> by_id(int64_t id);
   Status set_password(int64_t account_id, std::string_view hash);
+  // Removes the account and, by cascade, its refresh tokens.
+  Status delete_account(int64_t account_id);
 
   // Refresh tokens are stored by hash; a family is one sign-in's chain of rotations.
   Status add_refresh(std::string_view token_hash, int64_t account_id, std::string_view family,

@@ -94,11 +94,6 @@ const char* password_problem(std::string_view password) {
   return nullptr;
 }
 
-json::object account_json(const Account& a) {
-  return {{"login", a.login},         {"display_name", a.display_name},
-          {"language", a.language},   {"audience", a.audience},
-          {"assurance", a.assurance}, {"created_ms", a.created_ms}};
-}
 
 HttpResponse too_many(int64_t until_ms) {
   int64_t seconds = std::max<int64_t>(1, (until_ms - now_ms() + 999) / 1000);
@@ -109,6 +104,39 @@ HttpResponse too_many(int64_t until_ms) {
 }
 
 }  // namespace
+
+json::object AuthApi::account_json(const Account& a) {
+  return {{"login", a.login},         {"display_name", a.display_name},
+          {"language", a.language},   {"audience", a.audience},
+          {"assurance", a.assurance}, {"created_ms", a.created_ms}};
+}
+
+std::optional<Account> AuthApi::authenticated_account(const HttpRequest& r,
+                                                      MunicipalityIdentity& id,
+                                                      const std::string& issuer,
+                                                      HttpResponse& error,
+                                                      const std::string* password) {
+  auto principal = id.authenticate(r.header("authorization"), issuer);
+  if (!principal) {
+    error = unauthorized(principal.error());
+    return std::nullopt;
+  }
+  auto account = id.accounts().by_public_id(principal->public_id);
+  if (!account) {
+    error = unauthorized("the account no longer exists");
+    return std::nullopt;
+  }
+  if (password) {
+    auto check = hasher_.verify(*password, account->password_hash);
+    if (check != PasswordHasher::Check::kMatch) {
+      error = check == PasswordHasher::Check::kBusy
+                  ? json_error(503, "busy", "retry shortly")
+                  : json_error(403, "invalid_credentials", "/password is wrong");
+      return std::nullopt;
+    }
+  }
+  return account;
+}
 
 AuthApi::AuthApi(PasswordHasher& hasher) : hasher_(hasher) {
   dummy_hash_ = hasher_.hash("not a password anyone has").value();
@@ -261,22 +289,18 @@ HttpResponse AuthApi::sign_out(const HttpRequest& r, MunicipalityIdentity& id) {
 }
 
 HttpResponse AuthApi::me(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer) {
-  auto principal = id.authenticate(r.header("authorization"), issuer);
-  if (!principal) return unauthorized(principal.error());
-  auto account = id.accounts().by_public_id(principal->public_id);
-  if (!account) return unauthorized("the account no longer exists");
-  return ok_json(account_json(*account));
+  HttpResponse error;
+  auto account = authenticated_account(r, id, issuer, error);
+  return account ? ok_json(account_json(*account)) : error;
 }
 
 HttpResponse AuthApi::change_password(const HttpRequest& r, MunicipalityIdentity& id,
                                       const std::string& issuer) {
-  auto principal = id.authenticate(r.header("authorization"), issuer);
-  if (!principal) return unauthorized(principal.error());
   HttpResponse error;
+  auto account = authenticated_account(r, id, issuer, error);
+  if (!account) return error;
   auto body = body_object(r, error);
   if (!body) return error;
-  auto account = id.accounts().by_public_id(principal->public_id);
-  if (!account) return unauthorized("the account no longer exists");
   std::string next = field(*body, "new_password");
   if (const char* p = password_problem(next)) return json_error(400, "weak_password", std::string("/new_password: ") + p);
   auto check = hasher_.verify(field(*body, "current_password"), account->password_hash);

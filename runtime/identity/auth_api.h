@@ -11,7 +11,10 @@
 // Thread-safety: handle() may run concurrently.
 #pragma once
 
+#include <optional>
 #include <string>
+
+#include <boost/json/object.hpp>
 
 #include "runtime/http/http_message.h"
 #include "runtime/identity/municipality_identity.h"
@@ -29,6 +32,13 @@ class AuthApi {
                       const std::string& client);
 
   static constexpr size_t kMaxBody = 16 * 1024;
+
+  // The account behind a Bearer token; `error` is the 401 to answer otherwise. When `password`
+  // is given it must match too (re-authentication for deletion; 403 otherwise).
+  std::optional<Account> authenticated_account(const HttpRequest& r, MunicipalityIdentity& id,
+                                               const std::string& issuer, HttpResponse& error,
+                                               const std::string* password = nullptr);
+  static boost::json::object account_json(const Account& account);
 
  private:
   HttpResponse register_account(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer);

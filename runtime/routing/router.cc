@@ -1,5 +1,6 @@
 #include "runtime/routing/router.h"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <openssl/rand.h>
@@ -9,6 +10,7 @@
 #include <thread>
 
 #include "runtime/log/log.h"
+#include "runtime/routing/resident_data.h"
 
 namespace machi {
 namespace {
@@ -195,8 +197,26 @@ void Router::to_auth_api(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
                          std::string path, HttpReply reply) {
   auto shared_reply = std::make_shared<HttpReply>(std::move(reply));
   auto task = [this, m, request = std::move(request), path = std::move(path), shared_reply] {
+    HttpReply& reply = *shared_reply;
+    const std::string& issuer = m->manifest.public_url;
+    bool exporting = path == "me/export" && request.method == "GET";
+    bool deleting = path == "me" && request.method == "DELETE";
+    if (exporting || deleting) {
+      HttpResponse error;
+      std::string password;
+      if (deleting) {
+        boost::system::error_code ec;
+        json::value body = json::parse(request.body, ec);
+        const json::value* p = ec || !body.is_object() ? nullptr : body.as_object().if_contains("password");
+        if (p && p->is_string()) password = std::string(p->as_string());
+      }
+      auto account = auth_.authenticated_account(request, *m->identity, issuer, error,
+                                                 deleting ? &password : nullptr);
+      if (!account) return reply(std::move(error));
+      return reply(exporting ? export_resident_data(*m, *account) : delete_resident(*m, *account));
+    }
     std::string client = client_address(request, m->manifest);
-    (*shared_reply)(auth_.handle(request, path, *m->identity, m->manifest.public_url, client));
+    reply(auth_.handle(request, path, *m->identity, issuer, client));
   };
   if (!pool_.try_post({std::move(task), m->manifest.municipality_id + "/auth"})) {
     HttpResponse full = json_error(503, "overloaded", "all workers are busy; retry shortly");

@@ -212,3 +212,67 @@ TEST_CASE("a trusted proxy's X-Forwarded-For names the client; anyone else's is 
   CHECK(attempt("198.51.100.7", "p@example.jp").status == 429);
   CHECK(attempt("203.0.113.9", "p@example.jp").status == 401);
 }
+
+namespace {
+
+int64_t note_rows(const std::filesystem::path& db_file) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(db_file.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  sqlite3_prepare_v2(db, "SELECT count(*) FROM notes", -1, &q, nullptr);
+  sqlite3_step(q);
+  int64_t n = sqlite3_column_int64(q, 0);
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  return n;
+}
+
+Reply with_body(HttpClient& c, const std::string& method, const std::string& path,
+                const std::string& bearer, const json::object& body) {
+  return c.request(method, path, "localhost",
+                   {{"Authorization", "Bearer " + bearer}, {"Content-Type", "application/json"}},
+                   json::serialize(body));
+}
+
+}  // namespace
+
+TEST_CASE("export gathers every mini-app's data; deletion erases it through the plugins first") {
+  TestServer s;
+  REQUIRE(s.load("m.json", manifest_json("demo", "localhost", kApps)).empty());
+  HttpClient c(s.port());
+  std::string token(register_account(c, "leaving@example.jp").at("access_token").as_string());
+  std::string other(register_account(c, "staying@example.jp").at("access_token").as_string());
+  CHECK(with_body(c, "POST", "/apps/notes-a/notes", token, {}).status == 201);
+  c.request("POST", "/apps/notes-b/notes", "localhost", {{"Authorization", "Bearer " + token}}, "燃えるごみは月曜");
+  c.request("POST", "/apps/notes-a/notes", "localhost", {{"Authorization", "Bearer " + other}}, "not mine");
+
+  Reply exported = get(c, "/api/v1/me/export", token);
+  REQUIRE(exported.status == 200);
+  auto data = parse(exported);
+  CHECK(data.at("account").at("login").as_string() == "leaving@example.jp");
+  CHECK(data.at("mini_apps").at("notes-a").at("notes").as_array().size() == 1);
+  CHECK(data.at("mini_apps").at("notes-b").at("notes").as_array()[0].as_string() == "燃えるごみは月曜");
+  CHECK(exported.body.find("not mine") == std::string::npos);
+
+  CHECK(with_body(c, "DELETE", "/api/v1/me", token, {{"password", "wrong password"}}).status == 403);
+  CHECK(get(c, "/api/v1/me", token).status == 200);  // still there
+  CHECK(with_body(c, "DELETE", "/api/v1/me", token, {{"password", "correct horse battery"}}).status == 204);
+  CHECK(note_rows(s.dir / "data/demo/apps/notes-a.db") == 1);  // only the other resident's
+  CHECK(note_rows(s.dir / "data/demo/apps/notes-b.db") == 0);
+  CHECK(get(c, "/api/v1/me", token).status == 401);
+  CHECK(post(c, "/api/v1/auth/token", {{"grant_type", "password"}, {"login", "leaving@example.jp"},
+                                       {"password", "correct horse battery"}}).status == 401);
+}
+
+TEST_CASE("if a mini-app cannot erase, the account is kept and the resident can retry") {
+  TestServer s;
+  REQUIRE(s.load("m.json", manifest_json("demo", "localhost", R"(
+    {"id": "notes-a", "name": "A", "plugin": "notes.so"},
+    {"id": "archive", "name": "B", "plugin": "notes.so", "config": {"erase_fails": true}})")).empty());
+  HttpClient c(s.port());
+  std::string token(register_account(c, "careful@example.jp").at("access_token").as_string());
+  Reply refused = with_body(c, "DELETE", "/api/v1/me", token, {{"password", "correct horse battery"}});
+  CHECK(refused.status == 502);
+  CHECK(parse(refused).at("error").at("message").as_string().find("archive") != std::string::npos);
+  CHECK(get(c, "/api/v1/me", token).status == 200);
+}

@@ -1,0 +1,18 @@
+// A resident's data across the runtime and every mini-app: export (GET /api/v1/me/export) and
+// account deletion (DELETE /api/v1/me, password required). Both reach each enabled mini-app
+// through the ABI's on_subject_export / on_subject_erase hooks with that mini-app's pairwise
+// subject. Deletion erases the mini-apps' data first and removes the account only when every
+// erase succeeded, so a failure can be retried and never leaves an account without its data
+// half-gone silently. Runs on a worker thread.
+#pragma once
+
+#include "runtime/http/http_message.h"
+#include "runtime/identity/auth_api.h"
+#include "runtime/routing/municipalities.h"
+
+namespace machi {
+
+HttpResponse export_resident_data(const MunicipalitySnapshot& m, const identity::Account& account);
+HttpResponse delete_resident(const MunicipalitySnapshot& m, const identity::Account& account);
+
+}  // namespace machi
