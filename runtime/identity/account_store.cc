@@ -3,11 +3,13 @@
 #include <openssl/rand.h>
 
 #include <chrono>
+#include <iterator>
 
 namespace machi::identity {
 namespace {
 
-constexpr const char* kSchema = R"sql(
+// Schema steps, applied in order once each (PRAGMA user_version counts them). Append only.
+constexpr const char* kMigrations[] = {R"sql(
 CREATE TABLE IF NOT EXISTS accounts(
   id INTEGER PRIMARY KEY,
   public_id TEXT NOT NULL UNIQUE,
@@ -30,7 +32,42 @@ CREATE TABLE IF NOT EXISTS sign_in_backoff(
   failures INTEGER NOT NULL,
   blocked_until_ms INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS secrets(name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
-)sql";
+)sql",
+R"sql(
+ALTER TABLE accounts ADD COLUMN legal_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN birthdate TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN address TEXT NOT NULL DEFAULT '';
+CREATE TABLE ekyc_nonces(
+  hash TEXT PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  expires_ms INTEGER NOT NULL,
+  used INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+)sql"};
+
+Status migrate(sqlite3* db, const std::filesystem::path& file) {
+  sqlite3_stmt* stmt = nullptr;
+  sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr);
+  int version = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : 0;
+  sqlite3_finalize(stmt);
+  int steps = static_cast<int>(std::size(kMigrations));
+  if (version > steps) {
+    return Status::error("database " + file.string() + ": schema version " + std::to_string(version) +
+                         " is newer than this runtime's " + std::to_string(steps));
+  }
+  for (int i = version; i < steps; ++i) {
+    std::string sql = std::string("BEGIN IMMEDIATE;") + kMigrations[i] +
+                      "PRAGMA user_version = " + std::to_string(i + 1) + ";COMMIT;";
+    char* error = nullptr;
+    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+      std::string message = "database " + file.string() + ": migration " + std::to_string(i + 1) +
+                            " failed: " + (error ? error : "?");
+      sqlite3_free(error);
+      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+      return Status::error(message);
+    }
+  }
+  return Status::ok();
+}
 
 // A prepared statement for the duration of one call.
 class Query {
@@ -84,12 +121,7 @@ int64_t backoff_ms(int64_t failures) {
 Result<std::unique_ptr<AccountStore>> AccountStore::open(const std::filesystem::path& file) {
   auto db = storage::open_database(file);
   if (!db) return db.status();
-  char* error = nullptr;
-  if (sqlite3_exec(db.value().get(), kSchema, nullptr, nullptr, &error) != SQLITE_OK) {
-    std::string message = "database " + file.string() + ": " + (error ? error : "schema failed");
-    sqlite3_free(error);
-    return Status::error(message);
-  }
+  if (Status s = migrate(db.value().get(), file); !s) return s;
   std::unique_ptr<AccountStore> store(new AccountStore());
   store->db_ = std::move(db).value();
   sqlite3* raw = store->db_.get();
@@ -107,7 +139,8 @@ Result<std::unique_ptr<AccountStore>> AccountStore::open(const std::filesystem::
 
 std::optional<Account> AccountStore::find(const char* where, std::string_view value) {
   std::string sql = std::string("SELECT id, public_id, login, password, display_name, language, "
-                                "audience, assurance, created_ms FROM accounts WHERE ") + where;
+                                "audience, assurance, created_ms, legal_name, birthdate, address "
+                                "FROM accounts WHERE ") + where;
   Query q(db_.get(), sql.c_str());
   q.bind(1, value);
   if (q.step() != SQLITE_ROW) return std::nullopt;
@@ -121,6 +154,9 @@ std::optional<Account> AccountStore::find(const char* where, std::string_view va
   a.audience = q.text(6);
   a.assurance = q.text(7);
   a.created_ms = q.integer(8);
+  a.legal_name = q.text(9);
+  a.birthdate = q.text(10);
+  a.address_json = q.text(11);
   return a;
 }
 
@@ -215,6 +251,37 @@ void AccountStore::revoke_family(std::string_view family) {
 void AccountStore::revoke_account(int64_t account_id) {
   std::lock_guard lock(mutex_);
   Query(db_.get(), "DELETE FROM refresh_tokens WHERE account_id = ?1").bind(1, account_id).step();
+}
+
+Status AccountStore::add_nonce(std::string_view nonce_hash, int64_t account_id, int64_t expires_ms) {
+  std::lock_guard lock(mutex_);
+  Query q(db_.get(), "INSERT INTO ekyc_nonces(hash, account_id, expires_ms) VALUES(?1, ?2, ?3)");
+  q.bind(1, nonce_hash).bind(2, account_id).bind(3, expires_ms);
+  return q.step() == SQLITE_DONE ? Status::ok() : Status::error("storing the nonce failed");
+}
+
+AccountStore::NonceUse AccountStore::use_nonce(std::string_view nonce_hash, int64_t account_id,
+                                               int64_t now_ms) {
+  std::lock_guard lock(mutex_);
+  Query q(db_.get(), "SELECT account_id, expires_ms, used FROM ekyc_nonces WHERE hash = ?1");
+  q.bind(1, nonce_hash);
+  if (q.step() != SQLITE_ROW) return NonceUse::kUnknown;
+  if (q.integer(2) != 0) return NonceUse::kUsed;
+  if (q.integer(0) != account_id) return NonceUse::kOtherAccount;
+  if (q.integer(1) <= now_ms) return NonceUse::kExpired;
+  Query mark(db_.get(), "UPDATE ekyc_nonces SET used = 1 WHERE hash = ?1 AND used = 0");
+  mark.bind(1, nonce_hash);
+  if (mark.step() != SQLITE_DONE || sqlite3_changes(db_.get()) != 1) return NonceUse::kUsed;
+  return NonceUse::kOk;
+}
+
+Status AccountStore::set_verified(int64_t account_id, std::string_view legal_name,
+                                  std::string_view birthdate, std::string_view address_json) {
+  std::lock_guard lock(mutex_);
+  Query q(db_.get(), "UPDATE accounts SET assurance = 'verified', legal_name = ?1, birthdate = ?2, "
+                     "address = ?3 WHERE id = ?4");
+  q.bind(1, legal_name).bind(2, birthdate).bind(3, address_json).bind(4, account_id);
+  return q.step() == SQLITE_DONE ? Status::ok() : Status::error("storing the verification failed");
 }
 
 int64_t AccountStore::blocked_until_ms(std::string_view key) {

@@ -30,6 +30,10 @@ struct Account {
   std::string audience = "resident";
   std::string assurance = "self";
   int64_t created_ms = 0;
+  // Set by eKYC (empty until verified).
+  std::string legal_name;
+  std::string birthdate;
+  std::string address_json;
 };
 
 class AccountStore {
@@ -54,6 +58,13 @@ class AccountStore {
                          std::string& family);
   void revoke_family(std::string_view family);
   void revoke_account(int64_t account_id);
+
+  // eKYC nonces: issued to one account, used once, expiring.
+  Status add_nonce(std::string_view nonce_hash, int64_t account_id, int64_t expires_ms);
+  enum class NonceUse { kOk, kUnknown, kUsed, kExpired, kOtherAccount };
+  NonceUse use_nonce(std::string_view nonce_hash, int64_t account_id, int64_t now_ms);
+  Status set_verified(int64_t account_id, std::string_view legal_name, std::string_view birthdate,
+                      std::string_view address_json);
 
   // Back-off: the time until which `key` may not try again, and failure bookkeeping.
   int64_t blocked_until_ms(std::string_view key);

@@ -10,6 +10,7 @@
 #include <chrono>
 
 #include "runtime/identity/base64url.h"
+#include "runtime/identity/ekyc.h"
 #include "runtime/log/log.h"
 
 namespace machi::identity {
@@ -106,9 +107,61 @@ HttpResponse too_many(int64_t until_ms) {
 }  // namespace
 
 json::object AuthApi::account_json(const Account& a) {
-  return {{"login", a.login},         {"display_name", a.display_name},
-          {"language", a.language},   {"audience", a.audience},
-          {"assurance", a.assurance}, {"created_ms", a.created_ms}};
+  json::object o{{"login", a.login},         {"display_name", a.display_name},
+                 {"language", a.language},   {"audience", a.audience},
+                 {"assurance", a.assurance}, {"created_ms", a.created_ms}};
+  if (a.assurance == "verified") {
+    o["legal_name"] = a.legal_name;
+    o["birthdate"] = a.birthdate;
+    boost::system::error_code ec;
+    json::value address = json::parse(a.address_json, ec);
+    o["address"] = ec ? json::value(nullptr) : address;
+  }
+  return o;
+}
+
+HttpResponse AuthApi::verification_nonce(const HttpRequest& r, MunicipalityIdentity& id,
+                                         const std::string& issuer) {
+  HttpResponse error;
+  auto account = authenticated_account(r, id, issuer, error);
+  if (!account) return error;
+  std::string nonce = random_token();
+  constexpr int64_t kLifetimeSeconds = 600;
+  if (!id.accounts().add_nonce(sha256_hex(nonce), account->id, now_ms() + kLifetimeSeconds * 1000)) {
+    return json_error(500, "internal", "cannot store the nonce");
+  }
+  return ok_json(json::object{{"nonce", nonce}, {"expires_in", kLifetimeSeconds},
+                              {"audience", issuer}});
+}
+
+HttpResponse AuthApi::verify(const HttpRequest& r, MunicipalityIdentity& id, const Manifest& manifest) {
+  HttpResponse error;
+  auto account = authenticated_account(r, id, manifest.public_url, error);
+  if (!account) return error;
+  auto body = body_object(r, error);
+  if (!body) return error;
+  auto verified = verify_ekyc_assertion(field(*body, "assertion"), manifest.verifiers,
+                                        manifest.public_url);
+  if (!verified) {
+    log_line(LogLevel::kWarn, "identity", "eKYC assertion refused", {{"reason", verified.error()}});
+    return json_error(403, "verification_refused", verified.error());
+  }
+  switch (id.accounts().use_nonce(sha256_hex(verified->nonce), account->id, now_ms())) {
+    case AccountStore::NonceUse::kOk: break;
+    case AccountStore::NonceUse::kUsed:
+      return json_error(403, "verification_refused", "invalid assertion: nonce already used");
+    case AccountStore::NonceUse::kExpired:
+      return json_error(403, "verification_refused", "invalid assertion: nonce expired");
+    case AccountStore::NonceUse::kUnknown:
+    case AccountStore::NonceUse::kOtherAccount:
+      return json_error(403, "verification_refused", "invalid assertion: nonce not issued to you");
+  }
+  if (!id.accounts().set_verified(account->id, verified->legal_name, verified->birthdate,
+                                  verified->address_json)) {
+    return json_error(500, "internal", "cannot store the verification");
+  }
+  log_line(LogLevel::kInfo, "identity", "account verified", {{"verifier", verified->issuer}});
+  return ok_json(account_json(*id.accounts().by_id(account->id)));
 }
 
 std::optional<Account> AuthApi::authenticated_account(const HttpRequest& r,
@@ -143,9 +196,18 @@ AuthApi::AuthApi(PasswordHasher& hasher) : hasher_(hasher) {
 }
 
 HttpResponse AuthApi::handle(const HttpRequest& request, std::string_view path,
-                             MunicipalityIdentity& identity, const std::string& issuer,
+                             MunicipalityIdentity& identity, const Manifest& manifest,
                              const std::string& client) {
+  const std::string& issuer = manifest.public_url;
   auto need = [&](const char* method) { return request.method == method; };
+  if (path == "me/verification/nonce") {
+    return need("POST") ? verification_nonce(request, identity, issuer)
+                        : json_error(405, "method_not_allowed", "use POST");
+  }
+  if (path == "me/verification") {
+    return need("POST") ? verify(request, identity, manifest)
+                        : json_error(405, "method_not_allowed", "use POST");
+  }
   if (path == "auth/register") {
     return need("POST") ? register_account(request, identity, issuer)
                         : json_error(405, "method_not_allowed", "use POST");

@@ -6,6 +6,8 @@
 //   POST auth/signout    {refresh_token}                                   → 204 (family revoked)
 //   GET  me              (Bearer)                                          → the account
 //   POST me/password     (Bearer) {current_password, new_password}         → 204
+//   POST me/verification/nonce (Bearer)                                    → {nonce, expires_in}
+//   POST me/verification (Bearer) {assertion}  an eKYC assertion (ekyc.h)  → the verified account
 // Sign-in failures back off per account and per client address (free for 3, then 1 s doubling
 // to 15 min; 429 + Retry-After), never locking anyone out for good.
 // Thread-safety: handle() may run concurrently.
@@ -19,6 +21,7 @@
 #include "runtime/http/http_message.h"
 #include "runtime/identity/municipality_identity.h"
 #include "runtime/identity/password_hasher.h"
+#include "runtime/manifest/manifest.h"
 
 namespace machi::identity {
 
@@ -28,7 +31,7 @@ class AuthApi {
 
   // `path` is below /api/v1/; `client` the client address (trusted-proxy aware).
   HttpResponse handle(const HttpRequest& request, std::string_view path,
-                      MunicipalityIdentity& identity, const std::string& issuer,
+                      MunicipalityIdentity& identity, const Manifest& manifest,
                       const std::string& client);
 
   static constexpr size_t kMaxBody = 16 * 1024;
@@ -51,6 +54,8 @@ class AuthApi {
   HttpResponse sign_out(const HttpRequest& r, MunicipalityIdentity& id);
   HttpResponse me(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer);
   HttpResponse change_password(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer);
+  HttpResponse verification_nonce(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer);
+  HttpResponse verify(const HttpRequest& r, MunicipalityIdentity& id, const Manifest& manifest);
   HttpResponse tokens_for(const Account& account, MunicipalityIdentity& id, const std::string& issuer,
                           std::string family, unsigned status = 200);
 

@@ -128,6 +128,45 @@ void check_timezone(Reader& r, const std::string& zone) {
   }
 }
 
+void read_verifiers(Reader& top, const json::object& root, std::vector<ManifestProblem>& problems,
+                    Manifest& manifest) {
+  const json::value* list = root.if_contains("verifiers");
+  if (!list) return;
+  if (!list->is_array()) return top.problem("verifiers", "must be an array");
+  size_t index = 0;
+  for (const json::value& item : list->as_array()) {
+    std::string at = "/verifiers/" + std::to_string(index++);
+    if (!item.is_object()) {
+      problems.push_back({at, "must be an object"});
+      continue;
+    }
+    Reader r(item.as_object(), at, problems);
+    TrustedVerifier v;
+    v.issuer = r.string("issuer", true);
+    const json::value* jwks = r.find("keys", true);
+    if (jwks && (!jwks->is_array() || jwks->as_array().empty())) {
+      r.problem("keys", "must be a non-empty array of EC P-256 public JWKs");
+      jwks = nullptr;
+    }
+    size_t k = 0;
+    for (const json::value& key : jwks ? jwks->as_array() : json::array{}) {
+      std::string key_at = at + "/keys/" + std::to_string(k++);
+      const json::object* jwk = key.if_object();
+      auto member = [&](const char* name) {
+        const json::value* m = jwk ? jwk->if_contains(name) : nullptr;
+        return m && m->is_string() ? std::string(m->as_string()) : std::string();
+      };
+      if (member("kty") != "EC" || member("crv") != "P-256" || member("kid").empty() ||
+          member("x").empty() || member("y").empty() || jwk->contains("d")) {
+        problems.push_back({key_at, "must be a public EC P-256 JWK with kid, x and y (no d)"});
+        continue;
+      }
+      v.keys.push_back({member("kid"), member("x"), member("y")});
+    }
+    manifest.verifiers.push_back(std::move(v));
+  }
+}
+
 void read_mini_app(const json::value& item, size_t index, std::vector<ManifestProblem>& problems,
                    Manifest& manifest) {
   std::string at = "/mini_apps/" + std::to_string(index);
@@ -212,6 +251,7 @@ Result<Manifest> load_manifest(const std::filesystem::path& file,
   if (m.locales.empty()) m.locales = {"ja"};
   m.trusted_proxies = r.strings("trusted_proxies", false, valid_ip_address,
                                 "must be an IP address (a reverse proxy in front of Machi)");
+  read_verifiers(r, root.as_object(), problems, m);
   const json::value* apps = r.find("mini_apps", true);
   if (apps && !apps->is_array()) r.problem("mini_apps", "must be an array");
   if (apps && apps->is_array()) {

@@ -30,6 +30,15 @@ struct MiniAppEntry {
   size_t index = 0;           // position in the file's mini_apps array, for pointers
 };
 
+// An eKYC verifier whose signed assertions raise a resident to "verified".
+struct TrustedVerifier {
+  std::string issuer;  // the assertion's `iss`
+  struct Key {
+    std::string kid, x, y;  // EC P-256 public JWK members
+  };
+  std::vector<Key> keys;
+};
+
 struct Manifest {
   std::filesystem::path file;
   std::string municipality_id;
@@ -39,6 +48,7 @@ struct Manifest {
   std::string timezone;                // IANA name, e.g. Asia/Tokyo
   std::vector<std::string> locales;    // BCP 47, first is the default
   std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-For is believed
+  std::vector<TrustedVerifier> verifiers;    // eKYC verifiers the municipality trusts
   std::vector<MiniAppEntry> mini_apps;  // sorted by order, then file position
 };
 

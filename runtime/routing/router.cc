@@ -216,7 +216,7 @@ void Router::to_auth_api(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
       return reply(exporting ? export_resident_data(*m, *account) : delete_resident(*m, *account));
     }
     std::string client = client_address(request, m->manifest);
-    reply(auth_.handle(request, path, *m->identity, issuer, client));
+    reply(auth_.handle(request, path, *m->identity, m->manifest, client));
   };
   if (!pool_.try_post({std::move(task), m->manifest.municipality_id + "/auth"})) {
     HttpResponse full = json_error(503, "overloaded", "all workers are busy; retry shortly");

@@ -276,3 +276,78 @@ TEST_CASE("if a mini-app cannot erase, the account is kept and the resident can 
   CHECK(parse(refused).at("error").at("message").as_string().find("archive") != std::string::npos);
   CHECK(get(c, "/api/v1/me", token).status == 200);
 }
+
+#include "tests/support/test_verifier.h"
+
+TEST_CASE("eKYC: a trusted verifier's assertion with our nonce raises the account to verified") {
+  TestServer s;
+  TestVerifier verifier;
+  std::string manifest = manifest_json("demo", "localhost", kApps);
+  manifest.insert(1, "\"verifiers\": [" + verifier.manifest_entry() + "], ");
+  REQUIRE(s.load("m.json", manifest).empty());
+  HttpClient c(s.port());
+  auto registered = register_account(c, "verify@example.jp");
+  std::string access(registered.at("access_token").as_string());
+  std::string refresh(registered.at("refresh_token").as_string());
+  std::string audience = "https://localhost";
+
+  auto nonce_reply = post(c, "/api/v1/me/verification/nonce", {}, access);
+  REQUIRE(nonce_reply.status == 200);
+  std::string nonce(parse(nonce_reply).at("nonce").as_string());
+  CHECK(parse(nonce_reply).at("audience").as_string() == audience);
+
+  std::string assertion = verifier.assertion(audience, nonce);
+  Reply verified = post(c, "/api/v1/me/verification", {{"assertion", assertion}}, access);
+  REQUIRE_MESSAGE(verified.status == 200, verified.body);
+  auto account = parse(verified);
+  CHECK(account.at("assurance").as_string() == "verified");
+  CHECK(account.at("legal_name").as_string() == "佐賀 花子");
+  CHECK(account.at("birthdate").as_string() == "1990-04-01");
+  CHECK(account.at("address").at("district").as_string() == "honjo");
+
+  // Replaying the same assertion (same nonce) is refused.
+  Reply replay = post(c, "/api/v1/me/verification", {{"assertion", assertion}}, access);
+  CHECK(replay.status == 403);
+  CHECK(parse(replay).at("error").at("message").as_string().find("nonce already used") != std::string::npos);
+
+  // New tokens carry the level; mini-apps see "verified".
+  auto rotated = parse(post(c, "/api/v1/auth/token", {{"grant_type", "refresh_token"}, {"refresh_token", refresh}}));
+  std::string fresh(rotated.at("access_token").as_string());
+  CHECK(parse(get(c, "/apps/notes-a/whoami", fresh)).at("assurance").as_string() == "verified");
+}
+
+TEST_CASE("eKYC attacks: untrusted verifier, wrong audience or type, expired, foreign nonce") {
+  TestServer s;
+  TestVerifier verifier;
+  std::string manifest = manifest_json("demo", "localhost", kApps);
+  manifest.insert(1, "\"verifiers\": [" + verifier.manifest_entry() + "], ");
+  REQUIRE(s.load("m.json", manifest).empty());
+  HttpClient c(s.port());
+  std::string mine(register_account(c, "mine@example.jp").at("access_token").as_string());
+  std::string theirs(register_account(c, "theirs@example.jp").at("access_token").as_string());
+  auto nonce_for = [&](const std::string& token) {
+    return std::string(parse(post(c, "/api/v1/me/verification/nonce", {}, token)).at("nonce").as_string());
+  };
+  std::string audience = "https://localhost";
+  auto refused = [&](const std::string& assertion, const std::string& why) {
+    CAPTURE(why);
+    Reply r = post(c, "/api/v1/me/verification", {{"assertion", assertion}}, mine);
+    CHECK(r.status == 403);
+    CHECK(parse(r).at("error").at("message").as_string().find(why) != std::string::npos);
+  };
+  TestVerifier impostor;  // same issuer name, another key
+  refused(impostor.assertion(audience, nonce_for(mine)), "bad signature");
+  TestVerifier stranger;
+  stranger.issuer = "https://ekyc.stranger.example";
+  refused(stranger.assertion(audience, nonce_for(mine)), "not from a verifier this municipality trusts");
+  refused(verifier.assertion("https://takeo.example", nonce_for(mine)), "wrong audience");
+  refused(verifier.assertion(audience, nonce_for(mine), -3600), "expired");
+  refused(verifier.assertion(audience, nonce_for(mine), 300, "at+jwt"), "wrong token type");
+  refused(verifier.assertion(audience, nonce_for(theirs)), "nonce not issued to you");
+  refused(verifier.assertion(audience, "a-nonce-machi-never-issued"), "nonce not issued to you");
+  refused(mine, "not from a verifier");  // an access token is not an assertion
+  // An assertion is not an access token either.
+  Reply as_bearer = get(c, "/api/v1/me", verifier.assertion(audience, nonce_for(mine)));
+  CHECK(as_bearer.status == 401);
+  CHECK(parse(get(c, "/api/v1/me", mine)).at("assurance").as_string() == "self");
+}
