@@ -38,6 +38,10 @@ const broken = {
   "deadline too small": (m) => { m.mini_apps[0].deadline_ms = 1; },
   "unknown field": (m) => { m.mini_apps[0].plguin = "x.so"; },
   "URL with query": (m) => { m.public_url = "https://x.example/?a=1"; },
+  "a private key in a verifier": (m) => {
+    m.verifiers = [{ issuer: "https://v.example",
+                     keys: [{ kty: "EC", crv: "P-256", kid: "k", x: "x", y: "y", d: "secret" }] }];
+  },
 };
 for (const [name, breakIt] of Object.entries(broken)) {
   const copy = structuredClone(demo);
