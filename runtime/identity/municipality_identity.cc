@@ -48,27 +48,38 @@ Result<Principal> MunicipalityIdentity::authenticate(std::string_view authorizat
                   [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
     return Status::error("invalid token: use the Bearer scheme");
   }
-  auto claims = verify_jwt(authorization.substr(kScheme.size()), access_token_rules(issuer),
-                           key_lookup());
+  std::string_view token = authorization.substr(kScheme.size());
+  int64_t now = unix_now();
+  if (auto cached = verified_.find(token, now); cached && cached->issuer == issuer) return *cached;
+  auto claims = verify_jwt(token, access_token_rules(issuer), key_lookup());
   if (!claims) return claims.status();
   auto text = [&](const char* name) {
     const boost::json::value* v = claims->if_contains(name);
     return v && v->is_string() ? std::string(v->as_string()) : std::string();
   };
-  Principal p{text("sub"), text("assurance"), text("locale"), text("audience")};
+  Principal p{issuer, text("sub"), text("assurance"), text("locale"), text("audience")};
   if (p.public_id.empty()) return Status::error("invalid token: no subject");
+  // Cached until exp plus the verifier's leeway: exactly as long as a fresh verification would
+  // accept the token, never longer.
+  const boost::json::value* exp = claims->if_contains("exp");
+  if (exp && exp->is_int64()) verified_.insert(token, p, exp->as_int64() + 30);
   return p;
 }
 
 std::string MunicipalityIdentity::pairwise_subject(std::string_view mount_id,
                                                    std::string_view public_id) const {
-  std::string message = municipality_id_ + "/" + std::string(mount_id) + "/" + std::string(public_id);
+  std::string message;
+  message.reserve(municipality_id_.size() + mount_id.size() + public_id.size() + 2);
+  message.append(municipality_id_).append("/").append(mount_id).append("/").append(public_id);
+  if (auto known = pairwise_.find(message, 0)) return *known;
   const std::string& secret = accounts_->pairwise_secret();
   unsigned char mac[32];
   unsigned int length = 0;
   HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
        reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &length);
-  return base64url_encode(std::string_view(reinterpret_cast<const char*>(mac), length));
+  std::string subject = base64url_encode(std::string_view(reinterpret_cast<const char*>(mac), length));
+  pairwise_.insert(message, subject, INT64_MAX);
+  return subject;
 }
 
 VerifyRules MunicipalityIdentity::access_token_rules(const std::string& issuer) {

@@ -12,6 +12,7 @@
 #include "runtime/identity/account_store.h"
 #include "runtime/identity/jwt.h"
 #include "runtime/identity/key_store.h"
+#include "runtime/identity/token_cache.h"
 
 namespace machi::identity {
 
@@ -26,6 +27,7 @@ inline constexpr const char* kAccessTokenAudience = "machi";
 // Who a verified access token speaks for. Carried in the token, so routing a request to a
 // mini-app needs no database read.
 struct Principal {
+  std::string issuer;     // the `iss` it was verified against
   std::string public_id;
   std::string assurance;  // "self" or "verified"
   std::string locale;
@@ -56,6 +58,11 @@ class MunicipalityIdentity {
   std::unique_ptr<KeyStore> keys_;
   std::unique_ptr<AccountStore> accounts_;
   std::string municipality_id_;
+  // Verified access tokens (≈100k tokens ≈ 50 MiB at most). A hit counts only for the issuer it
+  // was verified against, so a change of public_url never reuses an entry.
+  mutable TokenCache<Principal> verified_{100'000};
+  // Pairwise subjects already derived (mount + resident → subject); they never change.
+  mutable TokenCache<std::string> pairwise_{100'000};
 };
 
 }  // namespace machi::identity
