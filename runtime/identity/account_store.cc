@@ -42,6 +42,14 @@ CREATE TABLE ekyc_nonces(
   account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
   expires_ms INTEGER NOT NULL,
   used INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+)sql",
+R"sql(
+CREATE TABLE consents(
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  mount_id TEXT NOT NULL,
+  claim TEXT NOT NULL,
+  granted_ms INTEGER NOT NULL,
+  PRIMARY KEY(account_id, mount_id, claim)) WITHOUT ROWID;
 )sql"};
 
 Status migrate(sqlite3* db, const std::filesystem::path& file) {
@@ -207,6 +215,7 @@ Status AccountStore::set_password(int64_t account_id, std::string_view hash) {
 }
 
 Status AccountStore::delete_account(int64_t account_id) {
+  disclosure_generation_++;
   std::lock_guard lock(mutex_);
   Query(db_.get(), "DELETE FROM refresh_tokens WHERE account_id = ?1").bind(1, account_id).step();
   Query q(db_.get(), "DELETE FROM accounts WHERE id = ?1");
@@ -277,11 +286,63 @@ AccountStore::NonceUse AccountStore::use_nonce(std::string_view nonce_hash, int6
 
 Status AccountStore::set_verified(int64_t account_id, std::string_view legal_name,
                                   std::string_view birthdate, std::string_view address_json) {
+  disclosure_generation_++;
   std::lock_guard lock(mutex_);
   Query q(db_.get(), "UPDATE accounts SET assurance = 'verified', legal_name = ?1, birthdate = ?2, "
                      "address = ?3 WHERE id = ?4");
   q.bind(1, legal_name).bind(2, birthdate).bind(3, address_json).bind(4, account_id);
   return q.step() == SQLITE_DONE ? Status::ok() : Status::error("storing the verification failed");
+}
+
+std::vector<std::string> AccountStore::consented(int64_t account_id, std::string_view mount_id) {
+  std::lock_guard lock(mutex_);
+  Query q(db_.get(), "SELECT claim FROM consents WHERE account_id = ?1 AND mount_id = ?2 ORDER BY claim");
+  q.bind(1, account_id).bind(2, mount_id);
+  std::vector<std::string> claims;
+  while (q.step() == SQLITE_ROW) claims.push_back(q.text(0));
+  return claims;
+}
+
+std::vector<std::pair<std::string, std::vector<std::string>>> AccountStore::consents(int64_t account_id) {
+  std::lock_guard lock(mutex_);
+  Query q(db_.get(), "SELECT mount_id, claim FROM consents WHERE account_id = ?1 ORDER BY mount_id, claim");
+  q.bind(1, account_id);
+  std::vector<std::pair<std::string, std::vector<std::string>>> out;
+  while (q.step() == SQLITE_ROW) {
+    std::string mount = q.text(0);
+    if (out.empty() || out.back().first != mount) out.emplace_back(mount, std::vector<std::string>{});
+    out.back().second.push_back(q.text(1));
+  }
+  return out;
+}
+
+Status AccountStore::set_consent(int64_t account_id, std::string_view mount_id,
+                                 const std::vector<std::string>& claims) {
+  disclosure_generation_++;
+  std::lock_guard lock(mutex_);
+  sqlite3* db = db_.get();
+  if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return Status::error("storing the consent failed");
+  }
+  Query clear(db, "DELETE FROM consents WHERE account_id = ?1 AND mount_id = ?2");
+  bool ok = clear.bind(1, account_id).bind(2, mount_id).step() == SQLITE_DONE;
+  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch()).count();
+  for (const std::string& claim : claims) {
+    Query add(db, "INSERT OR IGNORE INTO consents(account_id, mount_id, claim, granted_ms) "
+                  "VALUES(?1, ?2, ?3, ?4)");
+    ok = ok && add.bind(1, account_id).bind(2, mount_id).bind(3, claim).bind(4, now).step() == SQLITE_DONE;
+  }
+  sqlite3_exec(db, ok ? "COMMIT" : "ROLLBACK", nullptr, nullptr, nullptr);
+  return ok ? Status::ok() : Status::error("storing the consent failed");
+}
+
+Status AccountStore::revoke_consent(int64_t account_id, std::string_view mount_id) {
+  disclosure_generation_++;
+  std::lock_guard lock(mutex_);
+  Query q(db_.get(), "DELETE FROM consents WHERE account_id = ?1 AND mount_id = ?2");
+  q.bind(1, account_id).bind(2, mount_id);
+  return q.step() == SQLITE_DONE ? Status::ok() : Status::error("revoking the consent failed");
 }
 
 int64_t AccountStore::blocked_until_ms(std::string_view key) {

@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -14,6 +15,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "runtime/status.h"
 #include "runtime/storage/sqlite_open.h"
@@ -66,12 +69,21 @@ class AccountStore {
   Status set_verified(int64_t account_id, std::string_view legal_name, std::string_view birthdate,
                       std::string_view address_json);
 
+  // Consent: which granted claims the resident accepted for a mini-app (mount id).
+  std::vector<std::string> consented(int64_t account_id, std::string_view mount_id);
+  std::vector<std::pair<std::string, std::vector<std::string>>> consents(int64_t account_id);
+  Status set_consent(int64_t account_id, std::string_view mount_id,
+                     const std::vector<std::string>& claims);
+  Status revoke_consent(int64_t account_id, std::string_view mount_id);
+
   // Back-off: the time until which `key` may not try again, and failure bookkeeping.
   int64_t blocked_until_ms(std::string_view key);
   int64_t record_failure(std::string_view key, int64_t now_ms);  // returns blocked-until
   void clear_failures(std::string_view key);
 
   const std::string& pairwise_secret() const { return pairwise_secret_; }
+  // Bumped by every change to what mini-apps may see (consents, verified attributes, deletion).
+  uint64_t disclosure_generation() const { return disclosure_generation_.load(); }
 
  private:
   AccountStore() = default;
@@ -80,6 +92,7 @@ class AccountStore {
   std::mutex mutex_;
   storage::SqliteHandle db_;
   std::string pairwise_secret_;
+  std::atomic<uint64_t> disclosure_generation_{0};
 };
 
 }  // namespace machi::identity

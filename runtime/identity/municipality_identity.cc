@@ -1,6 +1,11 @@
 #include "runtime/identity/municipality_identity.h"
 
+#include <boost/json/parse.hpp>
 #include <openssl/hmac.h>
+
+#include <algorithm>
+
+#include "machi/plugin_api.h"
 #include <openssl/rand.h>
 
 #include "runtime/identity/base64url.h"
@@ -94,6 +99,46 @@ KeyLookup MunicipalityIdentity::key_lookup() const {
   // The key stays alive while any caller holds it; a plain pointer is enough during one verify,
   // because retired keys are kept for a day after rotation.
   return [this](std::string_view kid) { return keys_->find(kid).get(); };
+}
+
+}  // namespace machi::identity
+
+namespace machi::identity {
+
+MunicipalityIdentity::ClaimList MunicipalityIdentity::disclosed_claims(
+    std::string_view public_id, std::string_view mount_id,
+    const std::vector<std::string>& grants) const {
+  if (grants.empty()) return {};
+  // The generation is part of the key: after any consent or profile change, older entries can
+  // no longer match (they age out when the bounded cache fills).
+  uint64_t generation = accounts_->disclosure_generation();
+  std::string key = std::to_string(generation) + "/" + std::string(public_id) + "/" +
+                    std::string(mount_id);
+  for (const auto& g : grants) key += "/" + g;
+  if (auto cached = disclosed_.find(key, 0)) return *cached;
+
+  ClaimList claims;
+  auto account = accounts_->by_public_id(public_id);
+  if (account) {
+    std::vector<std::string> consented = accounts_->consented(account->id, mount_id);
+    boost::system::error_code ec;
+    boost::json::value address = boost::json::parse(account->address_json, ec);
+    for (const std::string& claim : grants) {
+      if (std::find(consented.begin(), consented.end(), claim) == consented.end()) continue;
+      std::string value;
+      if (claim == MACHI_CLAIM_NAME) value = account->display_name;
+      else if (claim == MACHI_CLAIM_LEGAL_NAME) value = account->legal_name;
+      else if (claim == MACHI_CLAIM_BIRTHDATE) value = account->birthdate;
+      else if (claim == MACHI_CLAIM_ADDRESS) value = account->address_json;
+      else if (claim == MACHI_CLAIM_DISTRICT && !ec && address.is_object()) {
+        const boost::json::value* d = address.as_object().if_contains("district");
+        if (d && d->is_string()) value = std::string(d->as_string());
+      }
+      if (!value.empty()) claims.emplace_back(claim, std::move(value));
+    }
+  }
+  disclosed_.insert(key, claims, INT64_MAX);
+  return claims;
 }
 
 }  // namespace machi::identity

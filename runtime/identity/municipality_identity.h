@@ -50,6 +50,12 @@ class MunicipalityIdentity {
   // The resident's id as one mini-app sees it: stable for that mini-app, unrelated across
   // mini-apps (HMAC-SHA256 with the municipality's pairwise secret).
   std::string pairwise_subject(std::string_view mount_id, std::string_view public_id) const;
+  // The claims beyond the subject that one mini-app receives: in its manifest `grants`, accepted
+  // by the resident (consents), and present on the account. Cached until a consent or profile
+  // changes, so a request costs no database read once warm.
+  using ClaimList = std::vector<std::pair<std::string, std::string>>;
+  ClaimList disclosed_claims(std::string_view public_id, std::string_view mount_id,
+                             const std::vector<std::string>& grants) const;
   // Verification rules for access tokens issued by `issuer` (the manifest's public_url).
   static VerifyRules access_token_rules(const std::string& issuer);
   KeyLookup key_lookup() const;
@@ -63,6 +69,7 @@ class MunicipalityIdentity {
   mutable TokenCache<Principal> verified_{100'000};
   // Pairwise subjects already derived (mount + resident → subject); they never change.
   mutable TokenCache<std::string> pairwise_{100'000};
+  mutable TokenCache<ClaimList> disclosed_{100'000};
 };
 
 }  // namespace machi::identity

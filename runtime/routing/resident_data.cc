@@ -5,6 +5,8 @@
 
 #include "runtime/log/log.h"
 
+#include <algorithm>
+
 namespace machi {
 
 namespace json = boost::json;
@@ -47,6 +49,75 @@ HttpResponse delete_resident(const MunicipalitySnapshot& m, const identity::Acco
   log_line(LogLevel::kInfo, "identity", "account deleted");
   HttpResponse r;
   r.status = 204;
+  return r;
+}
+
+}  // namespace machi
+
+namespace machi {
+
+namespace {
+
+json::array to_array(const std::vector<std::string>& items) {
+  json::array a;
+  for (const auto& i : items) a.emplace_back(i);
+  return a;
+}
+
+}  // namespace
+
+HttpResponse handle_consents(const MunicipalitySnapshot& m, const identity::Account& account,
+                             const HttpRequest& request, std::string_view mount_id) {
+  identity::AccountStore& store = m.identity->accounts();
+  if (mount_id.empty()) {
+    if (request.method != "GET") return json_error(405, "method_not_allowed", "use GET");
+    json::array list;
+    for (const auto& app : m.apps) {
+      if (app->entry.grants.empty()) continue;
+      std::vector<std::string> granted;
+      for (const auto& claim : store.consented(account.id, app->entry.id)) {
+        const auto& g = app->entry.grants;
+        if (std::find(g.begin(), g.end(), claim) != g.end()) granted.push_back(claim);
+      }
+      list.push_back(json::object{{"mini_app", app->entry.id}, {"name", app->entry.name},
+                                  {"requested", to_array(app->entry.grants)},
+                                  {"granted", to_array(granted)}});
+    }
+    HttpResponse r;
+    r.body = json::serialize(json::object{{"consents", std::move(list)}});
+    r.headers = {{"cache-control", "no-store"}};
+    return r;
+  }
+  auto app = m.find(mount_id);
+  if (!app || app->entry.grants.empty()) {
+    return json_error(404, "not_found", "no enabled mini-app '" + std::string(mount_id) +
+                                            "' asks for claims");
+  }
+  if (request.method == "DELETE") {
+    if (!store.revoke_consent(account.id, mount_id)) return json_error(500, "internal", "retry");
+    return HttpResponse{204, "application/json", "", {}};
+  }
+  if (request.method != "PUT") return json_error(405, "method_not_allowed", "use GET, PUT or DELETE");
+  boost::system::error_code ec;
+  json::value body = json::parse(request.body, ec);
+  const json::value* claims = !ec && body.is_object() ? body.as_object().if_contains("claims") : nullptr;
+  if (!claims || !claims->is_array()) {
+    return json_error(400, "invalid_request", "/claims must be an array of claim names");
+  }
+  std::vector<std::string> accepted;
+  size_t index = 0;
+  for (const json::value& c : claims->as_array()) {
+    const auto& g = app->entry.grants;
+    if (!c.is_string() || std::find(g.begin(), g.end(), c.as_string()) == g.end()) {
+      return json_error(400, "not_granted", "/claims/" + std::to_string(index) +
+                                                ": this mini-app is not granted that claim");
+    }
+    accepted.emplace_back(c.as_string());
+    ++index;
+  }
+  if (!store.set_consent(account.id, mount_id, accepted)) return json_error(500, "internal", "retry");
+  HttpResponse r;
+  r.body = json::serialize(json::object{{"mini_app", app->entry.id}, {"granted", to_array(accepted)}});
   return r;
 }
 

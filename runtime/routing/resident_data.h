@@ -15,4 +15,10 @@ namespace machi {
 HttpResponse export_resident_data(const MunicipalitySnapshot& m, const identity::Account& account);
 HttpResponse delete_resident(const MunicipalitySnapshot& m, const identity::Account& account);
 
+// Consents (/api/v1/me/consents…): for each enabled mini-app with grants, what it asks for and
+// what the resident accepted. GET lists; PUT …/{id} {"claims": […]} accepts a subset of that
+// mini-app's grants (replacing the earlier answer); DELETE …/{id} revokes.
+HttpResponse handle_consents(const MunicipalitySnapshot& m, const identity::Account& account,
+                             const HttpRequest& request, std::string_view mount_id);
+
 }  // namespace machi

@@ -201,6 +201,14 @@ void Router::to_auth_api(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
     const std::string& issuer = m->manifest.public_url;
     bool exporting = path == "me/export" && request.method == "GET";
     bool deleting = path == "me" && request.method == "DELETE";
+    bool consents = path == "me/consents" || path.starts_with("me/consents/");
+    if (consents) {
+      HttpResponse error;
+      auto account = auth_.authenticated_account(request, *m->identity, issuer, error);
+      if (!account) return reply(std::move(error));
+      std::string_view mount = path == "me/consents" ? "" : std::string_view(path).substr(12);
+      return reply(handle_consents(*m, *account, request, mount));
+    }
     if (exporting || deleting) {
       HttpResponse error;
       std::string password;
@@ -319,6 +327,10 @@ void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
     claims.values[MACHI_CLAIM_ASSURANCE] = principal->assurance == "verified" ? "verified" : "self-registered";
     if (!principal->locale.empty()) claims.values[MACHI_CLAIM_LOCALE] = principal->locale;
     claims.values[MACHI_CLAIM_AUDIENCE] = principal->audience;
+    for (auto& [name, value] :
+         m->identity->disclosed_claims(principal->public_id, app->entry.id, app->entry.grants)) {
+      claims.values[name] = std::move(value);
+    }
   }
   if (app->in_flight->fetch_add(1) >= app->entry.concurrency) {
     app->in_flight->fetch_sub(1);

@@ -351,3 +351,54 @@ TEST_CASE("eKYC attacks: untrusted verifier, wrong audience or type, expired, fo
   CHECK(as_bearer.status == 401);
   CHECK(parse(get(c, "/api/v1/me", mine)).at("assurance").as_string() == "self");
 }
+
+TEST_CASE("consent: a mini-app gets granted claims only after the resident accepts them") {
+  TestServer s;
+  TestVerifier verifier;
+  std::string manifest = manifest_json("demo", "localhost", R"(
+    {"id": "notes-a", "name": "A", "plugin": "notes.so", "grants": ["name", "birthdate", "district"]},
+    {"id": "notes-b", "name": "B", "plugin": "notes.so"})");
+  manifest.insert(1, "\"verifiers\": [" + verifier.manifest_entry() + "], ");
+  REQUIRE(s.load("m.json", manifest).empty());
+  HttpClient c(s.port());
+  auto registered = register_account(c, "consent@example.jp");
+  std::string token(registered.at("access_token").as_string());
+  auto whoami = [&](const std::string& app) { return parse(get(c, "/apps/" + app + "/whoami", token)).as_object(); };
+  auto put = [&](const std::string& app, const json::array& claims) {
+    return c.request("PUT", "/api/v1/me/consents/" + app, "localhost",
+                     {{"Authorization", "Bearer " + token}}, json::serialize(json::object{{"claims", claims}}));
+  };
+
+  CHECK_FALSE(whoami("notes-a").contains("name"));  // granted by the manifest, not yet accepted
+  auto listed = parse(get(c, "/api/v1/me/consents", token)).at("consents").as_array();
+  REQUIRE(listed.size() == 1);  // notes-b asks for nothing
+  CHECK(listed[0].at("mini_app").as_string() == "notes-a");
+  CHECK(listed[0].at("requested").as_array().size() == 3);
+  CHECK(listed[0].at("granted").as_array().empty());
+
+  CHECK(put("notes-a", {"name"}).status == 200);
+  CHECK(whoami("notes-a").at("name").as_string() == "佐賀 花子");
+  CHECK_FALSE(whoami("notes-a").contains("birthdate"));
+  CHECK_FALSE(whoami("notes-b").contains("name"));  // consent is per mini-app
+  Reply too_much = put("notes-a", {"name", "legal_name"});
+  CHECK(too_much.status == 400);
+  CHECK(parse(too_much).at("error").at("message").as_string().find("/claims/1") == 0);
+  CHECK(put("notes-b", {"name"}).status == 404);
+
+  // Verified attributes reach the mini-app once verified *and* consented.
+  CHECK(put("notes-a", {"name", "birthdate", "district"}).status == 200);
+  CHECK_FALSE(whoami("notes-a").contains("birthdate"));  // not verified yet: nothing to give
+  std::string nonce(parse(post(c, "/api/v1/me/verification/nonce", {}, token)).at("nonce").as_string());
+  REQUIRE(post(c, "/api/v1/me/verification", {{"assertion", verifier.assertion("https://localhost", nonce)}},
+               token).status == 200);
+  auto seen = whoami("notes-a");
+  CHECK(seen.at("birthdate").as_string() == "1990-04-01");
+  CHECK(seen.at("district").as_string() == "honjo");
+
+  // Revocation applies to the next request.
+  auto revoke = c.request("DELETE", "/api/v1/me/consents/notes-a", "localhost", {{"Authorization", "Bearer " + token}});
+  CHECK(revoke.status == 204);
+  CHECK_FALSE(whoami("notes-a").contains("name"));
+  CHECK_FALSE(whoami("notes-a").contains("birthdate"));
+  CHECK(whoami("notes-a").contains("sub"));
+}
