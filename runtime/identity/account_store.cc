@@ -50,6 +50,11 @@ CREATE TABLE consents(
   claim TEXT NOT NULL,
   granted_ms INTEGER NOT NULL,
   PRIMARY KEY(account_id, mount_id, claim)) WITHOUT ROWID;
+)sql",
+R"sql(
+CREATE TABLE home_order(
+  account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+  entries TEXT NOT NULL);
 )sql"};
 
 Status migrate(sqlite3* db, const std::filesystem::path& file) {
@@ -343,6 +348,21 @@ Status AccountStore::revoke_consent(int64_t account_id, std::string_view mount_i
   Query q(db_.get(), "DELETE FROM consents WHERE account_id = ?1 AND mount_id = ?2");
   q.bind(1, account_id).bind(2, mount_id);
   return q.step() == SQLITE_DONE ? Status::ok() : Status::error("revoking the consent failed");
+}
+
+std::string AccountStore::home_order(int64_t account_id) {
+  std::lock_guard lock(mutex_);
+  Query q(db_.get(), "SELECT entries FROM home_order WHERE account_id = ?1");
+  q.bind(1, account_id);
+  return q.step() == SQLITE_ROW ? q.text(0) : "";
+}
+
+Status AccountStore::set_home_order(int64_t account_id, std::string_view json) {
+  std::lock_guard lock(mutex_);
+  Query q(db_.get(), "INSERT INTO home_order(account_id, entries) VALUES(?1, ?2) "
+                     "ON CONFLICT(account_id) DO UPDATE SET entries = excluded.entries");
+  q.bind(1, account_id).bind(2, json);
+  return q.step() == SQLITE_DONE ? Status::ok() : Status::error("storing the home order failed");
 }
 
 int64_t AccountStore::blocked_until_ms(std::string_view key) {

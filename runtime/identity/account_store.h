@@ -76,6 +76,10 @@ class AccountStore {
                      const std::vector<std::string>& claims);
   Status revoke_consent(int64_t account_id, std::string_view mount_id);
 
+  // The resident's home-screen list as saved (JSON array of {"id","hidden"}); "" when never set.
+  std::string home_order(int64_t account_id);
+  Status set_home_order(int64_t account_id, std::string_view json);
+
   // Back-off: the time until which `key` may not try again, and failure bookkeeping.
   int64_t blocked_until_ms(std::string_view key);
   int64_t record_failure(std::string_view key, int64_t now_ms);  // returns blocked-until

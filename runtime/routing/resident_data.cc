@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "runtime/log/log.h"
+#include "runtime/routing/home_order.h"
 
 #include <algorithm>
 
@@ -118,6 +119,75 @@ HttpResponse handle_consents(const MunicipalitySnapshot& m, const identity::Acco
   if (!store.set_consent(account.id, mount_id, accepted)) return json_error(500, "internal", "retry");
   HttpResponse r;
   r.body = json::serialize(json::object{{"mini_app", app->entry.id}, {"granted", to_array(accepted)}});
+  return r;
+}
+
+}  // namespace machi
+
+namespace machi {
+
+namespace {
+
+std::vector<HomeEntry> parse_entries(const json::value& v) {
+  std::vector<HomeEntry> entries;
+  if (!v.is_array()) return entries;
+  for (const json::value& item : v.as_array()) {
+    const json::object* o = item.if_object();
+    const json::value* id = o ? o->if_contains("id") : nullptr;
+    const json::value* hidden = o ? o->if_contains("hidden") : nullptr;
+    if (id && id->is_string()) {
+      entries.push_back({std::string(id->as_string()), hidden && hidden->is_bool() && hidden->as_bool()});
+    }
+  }
+  return entries;
+}
+
+}  // namespace
+
+HttpResponse handle_home_order(const MunicipalitySnapshot& m, const identity::Account& account,
+                               const HttpRequest& request) {
+  identity::AccountStore& store = m.identity->accounts();
+  if (request.method == "PUT") {
+    boost::system::error_code ec;
+    json::value body = json::parse(request.body, ec);
+    const json::value* apps = !ec && body.is_object() ? body.as_object().if_contains("apps") : nullptr;
+    if (!apps || !apps->is_array() || apps->as_array().size() > 500) {
+      return json_error(400, "invalid_request", "/apps must be an array of at most 500 {id, hidden}");
+    }
+    size_t index = 0;
+    json::array saved;
+    for (const json::value& item : apps->as_array()) {
+      std::string at = "/apps/" + std::to_string(index++);
+      const json::object* o = item.if_object();
+      const json::value* id = o ? o->if_contains("id") : nullptr;
+      const json::value* hidden = o ? o->if_contains("hidden") : nullptr;
+      bool known = id && id->is_string() &&
+                   std::any_of(m.manifest.mini_apps.begin(), m.manifest.mini_apps.end(),
+                               [&](const MiniAppEntry& e) { return e.id == id->as_string(); });
+      if (!known) return json_error(400, "unknown_mini_app", at + "/id: not a mini-app of this municipality");
+      if (hidden && !hidden->is_bool()) return json_error(400, "invalid_request", at + "/hidden: true or false");
+      saved.push_back(json::object{{"id", id->as_string()}, {"hidden", hidden && hidden->as_bool()}});
+    }
+    if (!store.set_home_order(account.id, json::serialize(saved))) return json_error(500, "internal", "retry");
+  } else if (request.method != "GET") {
+    return json_error(405, "method_not_allowed", "use GET or PUT");
+  }
+  bool visitor = account.audience == "visitor";
+  std::vector<std::string> enabled;
+  for (const auto& app : m.apps) {
+    if (visitor ? app->entry.for_visitors : app->entry.for_residents) enabled.push_back(app->entry.id);
+  }
+  boost::system::error_code ec;
+  json::value saved = json::parse(store.home_order(account.id), ec);
+  json::array out;
+  for (const HomeEntry& e : merge_home_order(ec ? std::vector<HomeEntry>{} : parse_entries(saved), enabled)) {
+    auto app = m.find(e.id);
+    out.push_back(json::object{{"id", e.id}, {"name", app->entry.name}, {"hidden", e.hidden},
+                               {"url", m.manifest.public_url + "/apps/" + e.id + "/"}});
+  }
+  HttpResponse r;
+  r.body = json::serialize(json::object{{"apps", std::move(out)}});
+  r.headers = {{"cache-control", "no-store"}};
   return r;
 }
 

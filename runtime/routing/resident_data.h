@@ -18,6 +18,11 @@ HttpResponse delete_resident(const MunicipalitySnapshot& m, const identity::Acco
 // Consents (/api/v1/me/consents…): for each enabled mini-app with grants, what it asks for and
 // what the resident accepted. GET lists; PUT …/{id} {"claims": […]} accepts a subset of that
 // mini-app's grants (replacing the earlier answer); DELETE …/{id} revokes.
+// The resident's home order (/api/v1/me/apps): GET the merged list (home_order.h); PUT
+// {"apps": [{"id", "hidden"}…]} saves the resident's list (ids of this manifest, at most 500).
+HttpResponse handle_home_order(const MunicipalitySnapshot& m, const identity::Account& account,
+                               const HttpRequest& request);
+
 HttpResponse handle_consents(const MunicipalitySnapshot& m, const identity::Account& account,
                              const HttpRequest& request, std::string_view mount_id);
 

@@ -202,6 +202,12 @@ void Router::to_auth_api(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
     bool exporting = path == "me/export" && request.method == "GET";
     bool deleting = path == "me" && request.method == "DELETE";
     bool consents = path == "me/consents" || path.starts_with("me/consents/");
+    if (path == "me/apps") {
+      HttpResponse error;
+      auto account = auth_.authenticated_account(request, *m->identity, issuer, error);
+      if (!account) return reply(std::move(error));
+      return reply(handle_home_order(*m, *account, request));
+    }
     if (consents) {
       HttpResponse error;
       auto account = auth_.authenticated_account(request, *m->identity, issuer, error);

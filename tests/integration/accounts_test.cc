@@ -402,3 +402,40 @@ TEST_CASE("consent: a mini-app gets granted claims only after the resident accep
   CHECK_FALSE(whoami("notes-a").contains("birthdate"));
   CHECK(whoami("notes-a").contains("sub"));
 }
+
+TEST_CASE("home order: the resident's order survives the municipality's changes") {
+  TestServer s;
+  auto apps = [](bool a_enabled, bool with_d) {
+    std::string list = std::string(R"({"id": "a", "name": "A", "plugin": "hello.so", "enabled": )") +
+                       (a_enabled ? "true" : "false") + R"(, "order": 1},
+      {"id": "b", "name": "B", "plugin": "hello.so", "order": 2},
+      {"id": "c", "name": "C", "plugin": "hello.so", "order": 3},
+      {"id": "v", "name": "Visitors only", "plugin": "hello.so", "order": 4, "audience": ["visitors"]})";
+    if (with_d) list += R"(, {"id": "d", "name": "D", "plugin": "hello.so", "order": 0})";
+    return list;
+  };
+  REQUIRE(s.load("m.json", manifest_json("demo", "localhost", apps(true, false))).empty());
+  HttpClient c(s.port());
+  std::string token(register_account(c, "home@example.jp").at("access_token").as_string());
+  auto order = [&] {
+    std::string out;
+    json::value body = parse(get(c, "/api/v1/me/apps", token));
+    for (const auto& e : body.at("apps").as_array()) {
+      out += (out.empty() ? "" : " ") + std::string(e.at("id").as_string()) + (e.at("hidden").as_bool() ? "*" : "");
+    }
+    return out;
+  };
+  CHECK(order() == "a b c");  // the manifest order; the visitors-only mini-app is not on it
+  auto put = [&](const std::string& body) {
+    return c.request("PUT", "/api/v1/me/apps", "localhost", {{"Authorization", "Bearer " + token}}, body);
+  };
+  CHECK(put(R"({"apps": [{"id": "c", "hidden": true}, {"id": "a"}, {"id": "b"}]})").status == 200);
+  CHECK(order() == "c* a b");
+  CHECK(put(R"({"apps": [{"id": "nope"}]})").status == 400);
+  CHECK(order() == "c* a b");  // a refused change loses nothing
+
+  REQUIRE(s.load("m.json", manifest_json("demo", "localhost", apps(false, false))).empty());
+  CHECK(order() == "c* b");  // a disabled: gone
+  REQUIRE(s.load("m.json", manifest_json("demo", "localhost", apps(true, true))).empty());
+  CHECK(order() == "d c* a b");  // a back where it was; d (order 0) first, as in the manifest
+}
