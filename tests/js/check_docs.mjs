@@ -52,7 +52,12 @@ for (const [name, breakIt] of Object.entries(broken)) {
 try {
   const api = await SwaggerParser.validate(join(root, "docs/openapi.yaml"));
   check("docs/openapi.yaml is valid OpenAPI", true);
-  for (const path of ["/healthz", "/readyz", "/api/v1/apps", "/apps/{id}/{path}"]) {
+  for (const path of ["/healthz", "/readyz", "/api/v1/apps", "/apps/{id}/{path}",
+                      "/.well-known/jwks.json", "/.well-known/oauth-authorization-server",
+                      "/api/v1/auth/register", "/api/v1/auth/token", "/api/v1/auth/signout",
+                      "/api/v1/me", "/api/v1/me/password", "/api/v1/me/export",
+                      "/api/v1/me/verification/nonce", "/api/v1/me/verification",
+                      "/api/v1/me/consents", "/api/v1/me/consents/{id}", "/api/v1/me/apps"]) {
     check(`openapi documents ${path}`, path in api.paths);
   }
 } catch (e) {
