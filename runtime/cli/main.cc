@@ -16,6 +16,8 @@ constexpr const char* kUsage =
     "        serve the manifests' municipalities over HTTP; files are watched and reloaded\n"
     "  check FILE [FILE…] [--plugin-dir DIR…]\n"
     "        validate manifests and the plugins they enable; print every problem\n"
+    "  staff add --manifest FILE [--data DIR] --login LOGIN [--name NAME] --role ROLE…\n"
+    "        create a staff account (password on stdin) or set its roles\n"
     "  plugin-info FILE.so        print a plugin's ABI version, id, version and hooks\n"
     "  plugin-call FILE.so [--config JSON] [--method M] [--body TEXT] [--claim NAME=VALUE…]\n"
     "              [--header NAME=VALUE…] PATH\n"
@@ -37,6 +39,7 @@ int main(int argc, char** argv) {
   machi::cli::Args args(argv + 2, argv + argc);
   if (command == "serve") return machi::cli::serve(args);
   if (command == "check") return machi::cli::check(args);
+  if (command == "staff") return machi::cli::staff(args);
   if (command == "plugin-info") return machi::cli::plugin_info(args);
   if (command == "plugin-call") return machi::cli::plugin_call(args);
   if (command == "version" || command == "--version") {

@@ -55,6 +55,30 @@ R"sql(
 CREATE TABLE home_order(
   account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
   entries TEXT NOT NULL);
+)sql",
+R"sql(
+CREATE TABLE staff_roles(
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  role TEXT NOT NULL,
+  PRIMARY KEY(account_id, role)) WITHOUT ROWID;
+CREATE TABLE citizen_cards(
+  jti TEXT PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  expires_ms INTEGER NOT NULL,
+  used INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+CREATE TABLE disclosures(
+  id INTEGER PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  at_ms INTEGER NOT NULL,
+  staff_login TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  claims TEXT NOT NULL);
+CREATE INDEX disclosures_account ON disclosures(account_id, at_ms);
+CREATE TABLE recovery_codes(
+  hash TEXT PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  expires_ms INTEGER NOT NULL,
+  used INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
 )sql"};
 
 Status migrate(sqlite3* db, const std::filesystem::path& file) {
@@ -363,6 +387,78 @@ Status AccountStore::set_home_order(int64_t account_id, std::string_view json) {
                      "ON CONFLICT(account_id) DO UPDATE SET entries = excluded.entries");
   q.bind(1, account_id).bind(2, json);
   return q.step() == SQLITE_DONE ? Status::ok() : Status::error("storing the home order failed");
+}
+
+std::vector<std::string> AccountStore::roles(int64_t account_id) {
+  std::lock_guard lock(mutex_);
+  Query q(db_.get(), "SELECT role FROM staff_roles WHERE account_id = ?1 ORDER BY role");
+  q.bind(1, account_id);
+  std::vector<std::string> out;
+  while (q.step() == SQLITE_ROW) out.push_back(q.text(0));
+  return out;
+}
+
+Status AccountStore::set_roles(int64_t account_id, const std::vector<std::string>& roles) {
+  std::lock_guard lock(mutex_);
+  Query(db_.get(), "DELETE FROM staff_roles WHERE account_id = ?1").bind(1, account_id).step();
+  for (const auto& role : roles) {
+    Query q(db_.get(), "INSERT OR IGNORE INTO staff_roles(account_id, role) VALUES(?1, ?2)");
+    if (q.bind(1, account_id).bind(2, role).step() != SQLITE_DONE) return Status::error("storing roles failed");
+  }
+  return Status::ok();
+}
+
+Status AccountStore::add_card(std::string_view jti, int64_t account_id, int64_t expires_ms) {
+  std::lock_guard lock(mutex_);
+  Query q(db_.get(), "INSERT INTO citizen_cards(jti, account_id, expires_ms) VALUES(?1, ?2, ?3)");
+  q.bind(1, jti).bind(2, account_id).bind(3, expires_ms);
+  return q.step() == SQLITE_DONE ? Status::ok() : Status::error("storing the card failed");
+}
+
+AccountStore::CardUse AccountStore::use_card(std::string_view jti, int64_t now_ms, int64_t& account_id) {
+  std::lock_guard lock(mutex_);
+  Query q(db_.get(), "SELECT account_id, expires_ms, used FROM citizen_cards WHERE jti = ?1");
+  q.bind(1, jti);
+  if (q.step() != SQLITE_ROW) return CardUse::kUnknown;
+  account_id = q.integer(0);
+  if (q.integer(2) != 0) return CardUse::kUsed;
+  if (q.integer(1) <= now_ms) return CardUse::kExpired;
+  Query mark(db_.get(), "UPDATE citizen_cards SET used = 1 WHERE jti = ?1 AND used = 0");
+  mark.bind(1, jti).step();
+  return sqlite3_changes(db_.get()) == 1 ? CardUse::kOk : CardUse::kUsed;
+}
+
+Status AccountStore::add_disclosure(int64_t account_id, const Disclosure& d) {
+  std::lock_guard lock(mutex_);
+  Query q(db_.get(), "INSERT INTO disclosures(account_id, at_ms, staff_login, purpose, claims) "
+                     "VALUES(?1, ?2, ?3, ?4, ?5)");
+  q.bind(1, account_id).bind(2, d.at_ms).bind(3, d.staff_login).bind(4, d.purpose).bind(5, d.claims);
+  return q.step() == SQLITE_DONE ? Status::ok() : Status::error("writing the disclosure log failed");
+}
+
+std::vector<AccountStore::Disclosure> AccountStore::disclosures(int64_t account_id) {
+  std::lock_guard lock(mutex_);
+  Query q(db_.get(), "SELECT at_ms, staff_login, purpose, claims FROM disclosures "
+                     "WHERE account_id = ?1 ORDER BY at_ms DESC, id DESC LIMIT 1000");
+  q.bind(1, account_id);
+  std::vector<Disclosure> out;
+  while (q.step() == SQLITE_ROW) out.push_back({q.integer(0), q.text(1), q.text(2), q.text(3)});
+  return out;
+}
+
+Status AccountStore::add_recovery_code(std::string_view code_hash, int64_t account_id, int64_t expires_ms) {
+  std::lock_guard lock(mutex_);
+  Query q(db_.get(), "INSERT INTO recovery_codes(hash, account_id, expires_ms) VALUES(?1, ?2, ?3)");
+  q.bind(1, code_hash).bind(2, account_id).bind(3, expires_ms);
+  return q.step() == SQLITE_DONE ? Status::ok() : Status::error("storing the recovery code failed");
+}
+
+bool AccountStore::use_recovery_code(std::string_view code_hash, int64_t account_id, int64_t now_ms) {
+  std::lock_guard lock(mutex_);
+  Query q(db_.get(), "UPDATE recovery_codes SET used = 1 WHERE hash = ?1 AND account_id = ?2 "
+                     "AND used = 0 AND expires_ms > ?3");
+  q.bind(1, code_hash).bind(2, account_id).bind(3, now_ms);
+  return q.step() == SQLITE_DONE && sqlite3_changes(db_.get()) == 1;
 }
 
 int64_t AccountStore::blocked_until_ms(std::string_view key) {

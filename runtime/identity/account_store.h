@@ -80,6 +80,30 @@ class AccountStore {
   std::string home_order(int64_t account_id);
   Status set_home_order(int64_t account_id, std::string_view json);
 
+  // Staff roles (names from the manifest's staff_roles).
+  std::vector<std::string> roles(int64_t account_id);
+  Status set_roles(int64_t account_id, const std::vector<std::string>& roles);
+
+  // Citizen cards issued (by jti): each verifies once.
+  Status add_card(std::string_view jti, int64_t account_id, int64_t expires_ms);
+  enum class CardUse { kOk, kUnknown, kUsed, kExpired };
+  CardUse use_card(std::string_view jti, int64_t now_ms, int64_t& account_id);
+
+  // Disclosures: who read which of a resident's data, when, for what.
+  struct Disclosure {
+    int64_t at_ms = 0;
+    std::string staff_login;
+    std::string purpose;   // e.g. "citizen-card", "recovery", or a mini-app id
+    std::string claims;    // comma-separated claim names
+  };
+  Status add_disclosure(int64_t account_id, const Disclosure& disclosure);
+  std::vector<Disclosure> disclosures(int64_t account_id);
+
+  // Recovery codes issued at a counter (stored hashed, single use, expiring).
+  Status add_recovery_code(std::string_view code_hash, int64_t account_id, int64_t expires_ms);
+  // True (and the code is spent) when `code_hash` is a live code of `account_id`.
+  bool use_recovery_code(std::string_view code_hash, int64_t account_id, int64_t now_ms);
+
   // Back-off: the time until which `key` may not try again, and failure bookkeeping.
   int64_t blocked_until_ms(std::string_view key);
   int64_t record_failure(std::string_view key, int64_t now_ms);  // returns blocked-until

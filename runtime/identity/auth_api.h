@@ -8,6 +8,12 @@
 //   POST me/password     (Bearer) {current_password, new_password}         → 204
 //   POST me/verification/nonce (Bearer)                                    → {nonce, expires_in}
 //   POST me/verification (Bearer) {assertion}  an eKYC assertion (ekyc.h)  → the verified account
+//   GET  me/citizen-card (Bearer, verified) [?format=svg] → {token, expires_in, qr_svg} or SVG
+//   GET  me/disclosures  (Bearer)                        → who read what of my data, when
+//   POST staff/citizen-card/verify (Bearer, any staff role) {card} → legal name, birth date,
+//        address; each card once; logged as a disclosure
+//   POST staff/recovery  (Bearer, role counter or operator) {card} → a one-time recovery code
+//   POST auth/recover    {login, code, new_password}     → 204; every sign-in ended
 // Sign-in failures back off per account and per client address (free for 3, then 1 s doubling
 // to 15 min; 429 + Retry-After), never locking anyone out for good.
 // Thread-safety: handle() may run concurrently.
@@ -56,6 +62,19 @@ class AuthApi {
   HttpResponse change_password(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer);
   HttpResponse verification_nonce(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer);
   HttpResponse verify(const HttpRequest& r, MunicipalityIdentity& id, const Manifest& manifest);
+  // citizen_card_api.cc
+  HttpResponse citizen_card(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer);
+  HttpResponse my_disclosures(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer);
+  HttpResponse staff_verify_card(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer);
+  HttpResponse staff_recovery(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer);
+  HttpResponse recover(const HttpRequest& r, MunicipalityIdentity& id, const std::string& client);
+  // The signed-in staff account holding one of `roles` (any staff role when empty).
+  std::optional<Account> staff_account(const HttpRequest& r, MunicipalityIdentity& id,
+                                       const std::string& issuer, HttpResponse& error,
+                                       const std::vector<std::string>& roles);
+  // The resident behind a scanned card, spending the card; `error` says why not.
+  std::optional<Account> resident_of_card(std::string_view card, MunicipalityIdentity& id,
+                                          const std::string& issuer, HttpResponse& error);
   HttpResponse tokens_for(const Account& account, MunicipalityIdentity& id, const std::string& issuer,
                           std::string family, unsigned status = 200);
 

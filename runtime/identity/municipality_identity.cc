@@ -41,6 +41,12 @@ Result<std::string> MunicipalityIdentity::issue_access_token(const Account& acco
                              {"assurance", account.assurance},
                              {"locale", account.language},
                              {"audience", account.audience}};
+  std::vector<std::string> roles = accounts_->roles(account.id);
+  if (!roles.empty()) {
+    boost::json::array list;
+    for (const auto& r : roles) list.emplace_back(r);
+    claims["roles"] = std::move(list);
+  }
   auto signing = keys_->signing_key();
   return sign_jwt(*signing.key, signing.kid, kAccessTokenType, claims);
 }
@@ -62,7 +68,12 @@ Result<Principal> MunicipalityIdentity::authenticate(std::string_view authorizat
     const boost::json::value* v = claims->if_contains(name);
     return v && v->is_string() ? std::string(v->as_string()) : std::string();
   };
-  Principal p{issuer, text("sub"), text("assurance"), text("locale"), text("audience")};
+  Principal p{issuer, text("sub"), text("assurance"), text("locale"), text("audience"), {}};
+  if (const boost::json::value* roles = claims->if_contains("roles"); roles && roles->is_array()) {
+    for (const auto& r : roles->as_array()) {
+      if (r.is_string()) p.roles.emplace_back(r.as_string());
+    }
+  }
   if (p.public_id.empty()) return Status::error("invalid token: no subject");
   // Cached until exp plus the verifier's leeway: exactly as long as a fresh verification would
   // accept the token, never longer.

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "runtime/identity/account_store.h"
 #include "runtime/identity/jwt.h"
@@ -32,6 +33,7 @@ struct Principal {
   std::string assurance;  // "self" or "verified"
   std::string locale;
   std::string audience;   // "resident" or "visitor"
+  std::vector<std::string> roles;  // staff roles; empty for residents
 };
 
 class MunicipalityIdentity {

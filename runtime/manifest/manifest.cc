@@ -252,6 +252,8 @@ Result<Manifest> load_manifest(const std::filesystem::path& file,
   m.trusted_proxies = r.strings("trusted_proxies", false, valid_ip_address,
                                 "must be an IP address (a reverse proxy in front of Machi)");
   read_verifiers(r, root.as_object(), problems, m);
+  m.staff_roles = r.strings("staff_roles", false, [](std::string_view role) { return valid_id(role); },
+                            "must be a role name of [a-z0-9_-]");
   const json::value* apps = r.find("mini_apps", true);
   if (apps && !apps->is_array()) r.problem("mini_apps", "must be an array");
   if (apps && apps->is_array()) {

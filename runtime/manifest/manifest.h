@@ -49,6 +49,7 @@ struct Manifest {
   std::vector<std::string> locales;    // BCP 47, first is the default
   std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-For is believed
   std::vector<TrustedVerifier> verifiers;    // eKYC verifiers the municipality trusts
+  std::vector<std::string> staff_roles;      // role names staff accounts may hold
   std::vector<MiniAppEntry> mini_apps;  // sorted by order, then file position
 };
 

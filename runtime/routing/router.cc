@@ -152,7 +152,8 @@ void Router::handle(HttpRequest request, HttpReply reply) {
     return list_apps(*municipality, reply);
   }
   constexpr std::string_view kApi = "/api/v1/";
-  if (path.starts_with("/api/v1/auth/") || path == "/api/v1/me" || path.starts_with("/api/v1/me/")) {
+  if (path.starts_with("/api/v1/auth/") || path == "/api/v1/me" || path.starts_with("/api/v1/me/") ||
+      path.starts_with("/api/v1/staff/")) {
     std::string rest = path.substr(kApi.size());
     return to_auth_api(std::move(municipality), std::move(request), std::move(rest),
                        std::move(reply));
@@ -333,6 +334,11 @@ void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
     claims.values[MACHI_CLAIM_ASSURANCE] = principal->assurance == "verified" ? "verified" : "self-registered";
     if (!principal->locale.empty()) claims.values[MACHI_CLAIM_LOCALE] = principal->locale;
     claims.values[MACHI_CLAIM_AUDIENCE] = principal->audience;
+    if (!principal->roles.empty()) {
+      json::array roles;
+      for (const auto& r : principal->roles) roles.emplace_back(r);
+      claims.values[MACHI_CLAIM_ROLES] = json::serialize(roles);
+    }
     for (auto& [name, value] :
          m->identity->disclosed_claims(principal->public_id, app->entry.id, app->entry.grants)) {
       claims.values[name] = std::move(value);

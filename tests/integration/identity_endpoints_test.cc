@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdio>
 
+#include "runtime/identity/citizen_card.h"
 #include "runtime/identity/jwt.h"
 #include "runtime/identity/municipality_identity.h"
 #include "tests/support/http_client.h"
@@ -91,4 +92,27 @@ TEST_CASE("an independent JOSE library (npm jose) verifies Machi access tokens f
   CHECK(run_node(metadata + " " + tampered + " at+jwt machi").exit_code == 1);
   CHECK(run_node(metadata + " " + access_token(*saga, -3600) + " at+jwt machi").exit_code == 1);
   CHECK(run_node(metadata + " " + token + " machi-card+jwt machi").exit_code == 1);
+}
+
+TEST_CASE("offline: jose checks a citizen card against the JWKS alone (genuine, current, verified)") {
+  TestServer s;
+  REQUIRE(s.load("saga.json", manifest_json("saga", "127.0.0.1", kApps)).empty());
+  auto saga = s.municipalities.all().front();
+  identity::Account resident;
+  resident.login = "card@example.jp";
+  resident.display_name = "c";
+  resident.password_hash = "scrypt$15$8$1$AAAA$AAAA";
+  auto created = saga->identity->accounts().create(resident);
+  REQUIRE(created.is_ok());
+  REQUIRE(saga->identity->accounts().set_verified(created->id, "佐賀 太郎", "1980-01-01", "{}").is_ok());
+  auto card = identity::issue_citizen_card(*saga->identity, *saga->identity->accounts().by_id(created->id),
+                                           saga->manifest.public_url);
+  REQUIRE(card.is_ok());
+  std::string metadata = "http://127.0.0.1:" + std::to_string(s.port()) +
+                         "/.well-known/oauth-authorization-server";
+  Run ok = run_node(metadata + " " + card->token + " machi-card+jwt machi-card");
+  CHECK_MESSAGE(ok.exit_code == 0, ok.output);
+  CHECK(ok.output.find("\"acr\":\"verified\"") != std::string::npos);
+  CHECK(ok.output.find("1980") == std::string::npos);  // no personal data in the card
+  CHECK(run_node(metadata + " " + card->token + " at+jwt machi").exit_code == 1);
 }
