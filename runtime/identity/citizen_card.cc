@@ -35,6 +35,26 @@ VerifyRules citizen_card_rules(const std::string& issuer) {
   return rules;
 }
 
+Result<Account> redeem_citizen_card(MunicipalityIdentity& identity, std::string_view card,
+                                    const std::string& issuer) {
+  auto claims = verify_jwt(card, citizen_card_rules(issuer), identity.key_lookup());
+  if (!claims) return claims.status();
+  const boost::json::value* jti = claims->if_contains("jti");
+  int64_t account_id = 0;
+  int64_t now_ms = unix_now() * 1000;
+  auto use = jti && jti->is_string() ? identity.accounts().use_card(jti->as_string(), now_ms, account_id)
+                                     : AccountStore::CardUse::kUnknown;
+  if (use == AccountStore::CardUse::kUsed) {
+    return Status::error("this card was already verified; show a new one");
+  }
+  if (use != AccountStore::CardUse::kOk) return Status::error("unknown or expired card");
+  auto resident = identity.accounts().by_id(account_id);
+  if (!resident || resident->assurance != "verified") {
+    return Status::error("the card's account is no longer verified");
+  }
+  return std::move(*resident);
+}
+
 Result<std::string> qr_svg(std::string_view text) {
   std::string copy(text);
   QRcode* code = QRcode_encodeString(copy.c_str(), 0, QR_ECLEVEL_M, QR_MODE_8, 1);

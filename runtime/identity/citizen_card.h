@@ -28,6 +28,10 @@ struct IssuedCard {
 Result<IssuedCard> issue_citizen_card(MunicipalityIdentity& identity, const Account& account,
                                       const std::string& issuer);
 VerifyRules citizen_card_rules(const std::string& issuer);
+// The verified resident behind a scanned card; spends the card (each card redeems once).
+// Errors say why (bad card, already used, expired, no longer verified).
+Result<Account> redeem_citizen_card(MunicipalityIdentity& identity, std::string_view card,
+                                    const std::string& issuer);
 // The QR code of `text` as a standalone SVG (libqrencode, error correction M, 4-module margin).
 Result<std::string> qr_svg(std::string_view text);
 

@@ -48,28 +48,12 @@ std::optional<Account> AuthApi::staff_account(const HttpRequest& r, Municipality
 
 std::optional<Account> AuthApi::resident_of_card(std::string_view card, MunicipalityIdentity& id,
                                                  const std::string& issuer, HttpResponse& error) {
-  auto claims = verify_jwt(card, citizen_card_rules(issuer), id.key_lookup());
-  if (!claims) {
-    error = json_error(403, "invalid_card", claims.error());
+  auto resident = redeem_citizen_card(id, card, issuer);
+  if (!resident) {
+    error = json_error(403, "invalid_card", resident.error());
     return std::nullopt;
   }
-  const boost::json::value* jti = claims->if_contains("jti");
-  int64_t account_id = 0;
-  auto use = jti && jti->is_string()
-                 ? id.accounts().use_card(jti->as_string(), now_ms(), account_id)
-                 : AccountStore::CardUse::kUnknown;
-  if (use != AccountStore::CardUse::kOk) {
-    error = json_error(403, "invalid_card", use == AccountStore::CardUse::kUsed
-                                                ? "this card was already verified; show a new one"
-                                                : "unknown or expired card");
-    return std::nullopt;
-  }
-  auto resident = id.accounts().by_id(account_id);
-  if (!resident || resident->assurance != "verified") {
-    error = json_error(403, "invalid_card", "the card's account is no longer verified");
-    return std::nullopt;
-  }
-  return resident;
+  return std::move(resident).value();
 }
 
 HttpResponse AuthApi::citizen_card(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer) {

@@ -275,6 +275,23 @@ machi_status host_publish(machi_instance_ctx* ctx, machi_str channel, machi_str 
   return MACHI_OK;
 }
 
+machi_status host_card_resolve(machi_request_handle* request, machi_str card, machi_str* out) {
+  MACHI_REQUIRE(request && out, "card_resolve: NULL argument");
+  if (request->thread != std::this_thread::get_id()) {
+    return fail(MACHI_ERR_WRONG_THREAD, "card_resolve: only on the thread running on_request");
+  }
+  if (!request->resolve_card) {
+    return fail(MACHI_ERR_DENIED, "card_resolve: only for requests from staff");
+  }
+  std::string answer;
+  if (!(*request->resolve_card)(view(card), answer)) {
+    return fail(MACHI_ERR_DENIED, "card_resolve: " + answer);
+  }
+  request->resolved_subject = std::move(answer);
+  *out = machi_str{request->resolved_subject.data(), request->resolved_subject.size()};
+  return MACHI_OK;
+}
+
 const machi_host_api kHostApi = {
     sizeof(machi_host_api),
     MACHI_ABI_MINOR,
@@ -312,6 +329,7 @@ const machi_host_api kHostApi = {
     host_schedule,
     host_cancel,
     host_publish,
+    host_card_resolve,
 };
 
 }  // namespace

@@ -38,6 +38,8 @@ struct machi_request_handle {
   uint64_t token = 0;
   machi::PluginResponse response;
   std::function<void(machi::PluginResponse)> done;  // moved into the pending table on defer
+  const machi::CardResolver* resolve_card = nullptr;
+  std::string resolved_subject;  // card_resolve's answer, valid until on_request returns
 };
 
 // A hook's JSON answer (info card, health, export, config problems).

@@ -105,6 +105,7 @@ uint64_t PluginInstance::handle_request(const PluginRequest& request, Done done)
   handle.ctx = ctx_.get();
   handle.thread = std::this_thread::get_id();
   handle.done = std::move(done);
+  if (request.resolve_card) handle.resolve_card = &request.resolve_card;
 
   machi_request abi{};
   abi.struct_size = sizeof(abi);

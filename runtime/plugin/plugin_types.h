@@ -3,7 +3,9 @@
 // ABI's views. Thread-safety: plain values.
 #pragma once
 
+#include <functional>
 #include <map>
+#include <string_view>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +22,9 @@ namespace machi {
 
 using Claims = machi_claims;
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
+// Resolves a scanned citizen card to this mini-app's pairwise subject (ABI 1.1 card_resolve):
+// true with the subject in `out`, or false with the reason in `out`. Set only on staff requests.
+using CardResolver = std::function<bool(std::string_view card, std::string& out)>;
 
 struct PluginRequest {
   std::string method = "GET";
@@ -29,6 +34,7 @@ struct PluginRequest {
   HeaderList headers;      // names lower-case; filtered before the plugin sees them
   Claims claims;
   std::string request_id;
+  CardResolver resolve_card;  // empty unless the request comes from staff
 };
 
 struct PluginResponse {

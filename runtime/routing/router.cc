@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "runtime/identity/citizen_card.h"
 #include "runtime/log/log.h"
 #include "runtime/routing/resident_data.h"
 
@@ -321,6 +322,7 @@ void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
   }
   // Who is asking: a bearer token becomes a claims view; the token itself never goes further.
   Claims claims;
+  std::string caller_public_id;  // the signed-in account behind the request, if any
   std::string_view authorization = request.header("authorization");
   if (!authorization.empty()) {
     auto principal = m->identity->authenticate(authorization, m->manifest.public_url);
@@ -330,6 +332,7 @@ void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
       refused.headers.emplace_back("www-authenticate", "Bearer error=\"invalid_token\"");
       return reply(std::move(refused));
     }
+    caller_public_id = principal->public_id;
     claims.values[MACHI_CLAIM_SUBJECT] = m->identity->pairwise_subject(app->entry.id, principal->public_id);
     claims.values[MACHI_CLAIM_ASSURANCE] = principal->assurance == "verified" ? "verified" : "self-registered";
     if (!principal->locale.empty()) claims.values[MACHI_CLAIM_LOCALE] = principal->locale;
@@ -343,6 +346,27 @@ void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
          m->identity->disclosed_claims(principal->public_id, app->entry.id, app->entry.grants)) {
       claims.values[name] = std::move(value);
     }
+  }
+  // Staff may resolve a scanned citizen card to this mini-app's subject (ABI 1.1 card_resolve).
+  CardResolver resolve_card;
+  if (claims.values.count(MACHI_CLAIM_ROLES)) {
+    resolve_card = [identity = m->identity, issuer = m->manifest.public_url, mount = app->entry.id,
+                    staff = caller_public_id](std::string_view card, std::string& out) {
+      auto resident = identity::redeem_citizen_card(*identity, card, issuer);
+      if (!resident) {
+        out = resident.error();
+        return false;
+      }
+      auto reader = identity->accounts().by_public_id(staff);
+      Status logged = identity->accounts().add_disclosure(
+          resident->id, {identity::unix_now() * 1000, reader ? reader->login : "staff", mount, "sub"});
+      if (!logged) {
+        out = "the disclosure could not be logged, so nothing was disclosed";
+        return false;
+      }
+      out = identity->pairwise_subject(mount, resident->public_id);
+      return true;
+    };
   }
   if (app->in_flight->fetch_add(1) >= app->entry.concurrency) {
     app->in_flight->fetch_sub(1);
@@ -362,6 +386,7 @@ void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
   plugin_request.headers = std::move(request.headers);  // filtered again by the instance
   plugin_request.request_id = call->request_id();
   plugin_request.claims = std::move(claims);
+  plugin_request.resolve_card = std::move(resolve_card);
 
   auto run = [](const std::shared_ptr<Call>& call, const PluginRequest& plugin_request) {
     uint64_t token = call->app().instance->handle_request(

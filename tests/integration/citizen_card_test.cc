@@ -158,3 +158,28 @@ TEST_CASE("counter recovery: staff who verified the card issue a one-time code")
   auto log = parse(call(c, "GET", "/api/v1/me/disclosures", sign_in(c, "hanako@example.jp", "a brand new phrase")));
   CHECK(log.at("disclosures").as_array()[0].at("purpose").as_string() == "recovery");
 }
+
+TEST_CASE("ABI 1.1 card_resolve: staff in a mini-app get that mini-app's subject of the resident") {
+  World w;
+  HttpClient& c = *w.c;
+  REQUIRE(staff_add(w.s, "library1@city.example", "counter") == 0);
+  std::string staff = sign_in(c, "library1@city.example", "staff password 1");
+  std::string resident_sub(parse(call(c, "GET", "/apps/notes-a/whoami", w.resident)).at("sub").as_string());
+
+  std::string card = w.card();
+  Reply checkin = c.request("POST", "/apps/notes-a/checkin", "localhost", {{"Authorization", "Bearer " + staff}}, card);
+  REQUIRE_MESSAGE(checkin.status == 200, checkin.body);
+  CHECK(parse(checkin).at("resident").as_string() == resident_sub);  // the same pairwise subject
+  Reply again = c.request("POST", "/apps/notes-a/checkin", "localhost", {{"Authorization", "Bearer " + staff}}, card);
+  CHECK(again.status == 403);  // spent
+  CHECK(parse(again).at("error").at("message").as_string().find("already verified") != std::string::npos);
+  // A resident cannot resolve cards (the plugin's own check, and the host refuses too).
+  Reply resident_try = c.request("POST", "/apps/notes-a/checkin", "localhost",
+                                 {{"Authorization", "Bearer " + w.resident}}, w.card());
+  CHECK(resident_try.status == 403);
+
+  auto log = parse(call(c, "GET", "/api/v1/me/disclosures", w.resident)).at("disclosures").as_array();
+  REQUIRE(log.size() >= 1);
+  CHECK(log[0].at("purpose").as_string() == "notes-a");
+  CHECK(log[0].at("by").as_string() == "library1@city.example");
+}

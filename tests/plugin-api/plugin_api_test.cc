@@ -26,6 +26,11 @@ TEST_CASE("status codes keep their values") {
   CHECK(MACHI_ERR_VERSION == -13);
 }
 
+TEST_CASE("this header is ABI 1.1") {
+  CHECK(MACHI_ABI_MAJOR == 1);
+  CHECK(MACHI_ABI_MINOR == 1);
+}
+
 TEST_CASE("1.0 struct layouts: struct_size first, fields at fixed offsets (LP64)") {
   CHECK(offsetof(machi_negotiate_out, struct_size) == 0);
   CHECK(offsetof(machi_negotiate_out, abi_major) == 4);
@@ -36,8 +41,9 @@ TEST_CASE("1.0 struct layouts: struct_size first, fields at fixed offsets (LP64)
   CHECK(offsetof(machi_plugin_hooks, on_subject_erase) == 72);
   CHECK(sizeof(machi_plugin_hooks) == 80);
   CHECK(offsetof(machi_host_api, log) == 8);
-  CHECK(offsetof(machi_host_api, publish) == 8 + 8 * 33);
-  CHECK(sizeof(machi_host_api) == 8 + 8 * 34);
+  CHECK(offsetof(machi_host_api, publish) == 8 + 8 * 33);  // the last 1.0 callback
+  CHECK(offsetof(machi_host_api, card_resolve) == 8 + 8 * 34);  // 1.1: appended
+  CHECK(sizeof(machi_host_api) == 8 + 8 * 35);
   CHECK(sizeof(machi_request) == 120);
   CHECK(sizeof(machi_response) == 56);
   CHECK(sizeof(machi_event) == 48);

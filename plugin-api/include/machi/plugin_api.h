@@ -1,5 +1,5 @@
 /*
- * Machi plugin ABI 1.0 — the only contract between the Machi runtime and a mini-app plugin.
+ * Machi plugin ABI 1.1 — the only contract between the Machi runtime and a mini-app plugin.
  *
  * Conventions, in five lines:
  *   1. Names: `machi_plugin_negotiate` is the one symbol a plugin exports; `on_*` are hooks the
@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 #define MACHI_ABI_MAJOR 1
-#define MACHI_ABI_MINOR 0
+#define MACHI_ABI_MINOR 1
 
 /* The one symbol a plugin exports. */
 #define MACHI_NEGOTIATE_SYMBOL "machi_plugin_negotiate"
@@ -260,6 +260,19 @@ typedef struct machi_host_api {
    * message ≤ 64 KiB. *out_delivered (may be NULL) is the number of subscribers reached. */
   machi_status (*publish)(machi_instance_ctx* ctx, machi_str channel, machi_str message,
                           uint32_t* out_delivered);
+
+  /* --- Since 1.1. Check host->abi_minor >= 1 before calling. ------------------------------- */
+
+  /* Staff flows (library checkout, shelter check-in): resolves a scanned digital citizen card
+   * (the token text from its QR code) to the resident's pairwise subject *for this mini-app*.
+   * Allowed only while handling a request from staff (the request's claims carry a role). The
+   * card is spent (each card resolves or verifies once) and the disclosure is written to the
+   * resident's disclosure log. OWNERSHIP of *out_subject: host; valid until on_request returns.
+   * Thread: the thread running on_request. Failures: MACHI_ERR_DENIED (not staff; invalid,
+   * expired or already used card — last_error says which), MACHI_ERR_UNIMPLEMENTED (no
+   * identity provider). */
+  machi_status (*card_resolve)(machi_request_handle* request, machi_str card_token,
+                               machi_str* out_subject);
 } machi_host_api;
 
 /* ---------------------------------------------------------------------------------------------

@@ -84,6 +84,23 @@ class Request {
     return std::move(*value);
   }
 
+  // Staff flows (ABI 1.1): the resident behind a scanned citizen card, as this mini-app's
+  // pairwise subject. The card is spent and the resident sees the disclosure. Throws HttpError
+  // 403 when refused (not staff, bad or used card) and 501 on a 1.0 host.
+  std::string resolve_card(std::string_view card) const {
+    if (host().abi_minor < 1) {
+      throw HttpError(501, "unsupported", "this runtime cannot resolve citizen cards (ABI 1.0)");
+    }
+    machi_str subject{};
+    machi_status status = host().card_resolve(raw_->handle, to_view(card), &subject);
+    if (status != MACHI_OK) {
+      machi_str why{};
+      host().last_error(&why);
+      throw HttpError(403, "card_refused", std::string(from_view(why)));
+    }
+    return std::string(from_view(subject));
+  }
+
   const machi_request* raw() const { return raw_; }
 
  private:
