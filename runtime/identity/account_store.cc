@@ -79,6 +79,10 @@ CREATE TABLE recovery_codes(
   account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
   expires_ms INTEGER NOT NULL,
   used INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+)sql",
+R"sql(
+ALTER TABLE accounts ADD COLUMN district TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN household TEXT NOT NULL DEFAULT '[]';
 )sql"};
 
 Status migrate(sqlite3* db, const std::filesystem::path& file) {
@@ -176,8 +180,8 @@ Result<std::unique_ptr<AccountStore>> AccountStore::open(const std::filesystem::
 
 std::optional<Account> AccountStore::find(const char* where, std::string_view value) {
   std::string sql = std::string("SELECT id, public_id, login, password, display_name, language, "
-                                "audience, assurance, created_ms, legal_name, birthdate, address "
-                                "FROM accounts WHERE ") + where;
+                                "audience, assurance, created_ms, legal_name, birthdate, address, "
+                                "district, household FROM accounts WHERE ") + where;
   Query q(db_.get(), sql.c_str());
   q.bind(1, value);
   if (q.step() != SQLITE_ROW) return std::nullopt;
@@ -194,6 +198,8 @@ std::optional<Account> AccountStore::find(const char* where, std::string_view va
   a.legal_name = q.text(9);
   a.birthdate = q.text(10);
   a.address_json = q.text(11);
+  a.district = q.text(12);
+  a.household_json = q.text(13);
   return a;
 }
 
@@ -241,6 +247,15 @@ Status AccountStore::set_password(int64_t account_id, std::string_view hash) {
   Query q(db_.get(), "UPDATE accounts SET password = ?1 WHERE id = ?2");
   q.bind(1, hash).bind(2, account_id);
   return q.step() == SQLITE_DONE ? Status::ok() : Status::error("storing the password failed");
+}
+
+Status AccountStore::update_profile(const Account& a) {
+  std::lock_guard lock(mutex_);
+  disclosure_generation_++;
+  Query q(db_.get(), "UPDATE accounts SET display_name = ?1, language = ?2, district = ?3, "
+                     "household = ?4 WHERE id = ?5");
+  q.bind(1, a.display_name).bind(2, a.language).bind(3, a.district).bind(4, a.household_json).bind(5, a.id);
+  return q.step() == SQLITE_DONE ? Status::ok() : Status::error("storing the profile failed");
 }
 
 Status AccountStore::delete_account(int64_t account_id) {

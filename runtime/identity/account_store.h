@@ -37,6 +37,9 @@ struct Account {
   std::string legal_name;
   std::string birthdate;
   std::string address_json;
+  // Self-declared profile (residents edit these).
+  std::string district;        // a district id of the manifest
+  std::string household_json;  // JSON array of {"name","birthdate","relation"}
 };
 
 class AccountStore {
@@ -49,6 +52,8 @@ class AccountStore {
   std::optional<Account> by_public_id(std::string_view public_id);
   std::optional<Account> by_id(int64_t id);
   Status set_password(int64_t account_id, std::string_view hash);
+  // The resident-editable fields: display name, language, district, household.
+  Status update_profile(const Account& account);
   // Removes the account and, by cascade, its refresh tokens.
   Status delete_account(int64_t account_id);
 

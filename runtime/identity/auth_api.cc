@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <regex>
 
 #include "runtime/identity/auth_helpers.h"
 #include "runtime/identity/base64url.h"
@@ -23,6 +24,10 @@ json::object AuthApi::account_json(const Account& a) {
   json::object o{{"login", a.login},         {"display_name", a.display_name},
                  {"language", a.language},   {"audience", a.audience},
                  {"assurance", a.assurance}, {"created_ms", a.created_ms}};
+  o["district"] = a.district;
+  boost::system::error_code hec;
+  json::value household = json::parse(a.household_json, hec);
+  o["household"] = hec ? json::value(json::array{}) : household;
   if (a.assurance == "verified") {
     o["legal_name"] = a.legal_name;
     o["birthdate"] = a.birthdate;
@@ -150,7 +155,8 @@ HttpResponse AuthApi::handle(const HttpRequest& request, std::string_view path,
     return need("POST") ? sign_out(request, identity) : json_error(405, "method_not_allowed", "use POST");
   }
   if (path == "me") {
-    return need("GET") ? me(request, identity, issuer) : json_error(405, "method_not_allowed", "use GET");
+    if (need("PATCH")) return update_profile(request, identity, manifest);
+    return need("GET") ? me(request, identity, issuer) : json_error(405, "method_not_allowed", "use GET or PATCH");
   }
   if (path == "me/password") {
     return need("POST") ? change_password(request, identity, issuer)
@@ -284,6 +290,61 @@ HttpResponse AuthApi::me(const HttpRequest& r, MunicipalityIdentity& id, const s
   HttpResponse error;
   auto account = authenticated_account(r, id, issuer, error);
   return account ? ok_json(account_json(*account)) : error;
+}
+
+HttpResponse AuthApi::update_profile(const HttpRequest& r, MunicipalityIdentity& id,
+                                     const Manifest& manifest) {
+  HttpResponse error;
+  auto account = authenticated_account(r, id, manifest.public_url, error);
+  if (!account) return error;
+  auto body = body_object(r, error);
+  if (!body) return error;
+  Account next = *account;
+  for (const auto& [key, value] : *body) {
+    std::string k(key);
+    if (k == "display_name") {
+      if (!value.is_string() || value.as_string().empty() || value.as_string().size() > 200) {
+        return json_error(400, "invalid_profile", "/display_name: 1–200 bytes");
+      }
+      next.display_name = std::string(value.as_string());
+    } else if (k == "language") {
+      if (!value.is_string() || value.as_string().empty() || value.as_string().size() > 35) {
+        return json_error(400, "invalid_profile", "/language: a BCP 47 tag");
+      }
+      next.language = std::string(value.as_string());
+    } else if (k == "district") {
+      bool known = value.is_string() &&
+                   std::any_of(manifest.districts.begin(), manifest.districts.end(),
+                               [&](const auto& d) { return d.first == value.as_string(); });
+      if (!known) return json_error(400, "invalid_profile", "/district: not a district of this municipality");
+      next.district = std::string(value.as_string());
+    } else if (k == "household") {
+      if (!value.is_array() || value.as_array().size() > 20) {
+        return json_error(400, "invalid_profile", "/household: an array of at most 20 members");
+      }
+      size_t i = 0;
+      for (const json::value& member : value.as_array()) {
+        std::string at = "/household/" + std::to_string(i++);
+        const json::object* o = member.if_object();
+        const json::value* name = o ? o->if_contains("name") : nullptr;
+        const json::value* birth = o ? o->if_contains("birthdate") : nullptr;
+        const json::value* relation = o ? o->if_contains("relation") : nullptr;
+        static const std::regex kDate(R"(\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))");
+        if (!name || !name->is_string() || name->as_string().empty() || !birth || !birth->is_string() ||
+            !std::regex_match(std::string(birth->as_string()), kDate) ||
+            (relation && !relation->is_string())) {
+          return json_error(400, "invalid_profile",
+                            at + ": needs name and birthdate (YYYY-MM-DD); relation is a string");
+        }
+      }
+      next.household_json = json::serialize(value);
+    } else {
+      return json_error(400, "invalid_profile", "/" + k + ": not an editable field (legal name, birth "
+                                                "date and address come from eKYC)");
+    }
+  }
+  if (!id.accounts().update_profile(next)) return json_error(500, "internal", "retry");
+  return ok_json(account_json(*id.accounts().by_id(account->id)));
 }
 
 HttpResponse AuthApi::change_password(const HttpRequest& r, MunicipalityIdentity& id,

@@ -5,6 +5,7 @@
 //                        {grant_type: "refresh_token", refresh_token}       → rotated tokens
 //   POST auth/signout    {refresh_token}                                   → 204 (family revoked)
 //   GET  me              (Bearer)                                          → the account
+//   PATCH me             (Bearer) {display_name?, language?, district?, household?} → the account
 //   POST me/password     (Bearer) {current_password, new_password}         → 204
 //   POST me/verification/nonce (Bearer)                                    → {nonce, expires_in}
 //   POST me/verification (Bearer) {assertion}  an eKYC assertion (ekyc.h)  → the verified account
@@ -59,6 +60,7 @@ class AuthApi {
                              const std::string& issuer);
   HttpResponse sign_out(const HttpRequest& r, MunicipalityIdentity& id);
   HttpResponse me(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer);
+  HttpResponse update_profile(const HttpRequest& r, MunicipalityIdentity& id, const Manifest& manifest);
   HttpResponse change_password(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer);
   HttpResponse verification_nonce(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer);
   HttpResponse verify(const HttpRequest& r, MunicipalityIdentity& id, const Manifest& manifest);

@@ -141,9 +141,13 @@ MunicipalityIdentity::ClaimList MunicipalityIdentity::disclosed_claims(
       else if (claim == MACHI_CLAIM_LEGAL_NAME) value = account->legal_name;
       else if (claim == MACHI_CLAIM_BIRTHDATE) value = account->birthdate;
       else if (claim == MACHI_CLAIM_ADDRESS) value = account->address_json;
-      else if (claim == MACHI_CLAIM_DISTRICT && !ec && address.is_object()) {
-        const boost::json::value* d = address.as_object().if_contains("district");
-        if (d && d->is_string()) value = std::string(d->as_string());
+      else if (claim == MACHI_CLAIM_DISTRICT) {
+        // The verified address wins over the self-declared district.
+        const boost::json::value* d =
+            !ec && address.is_object() ? address.as_object().if_contains("district") : nullptr;
+        value = d && d->is_string() ? std::string(d->as_string()) : account->district;
+      } else if (claim == MACHI_CLAIM_HOUSEHOLD && account->household_json != "[]") {
+        value = account->household_json;
       }
       if (!value.empty()) claims.emplace_back(claim, std::move(value));
     }

@@ -252,6 +252,21 @@ Result<Manifest> load_manifest(const std::filesystem::path& file,
   m.trusted_proxies = r.strings("trusted_proxies", false, valid_ip_address,
                                 "must be an IP address (a reverse proxy in front of Machi)");
   read_verifiers(r, root.as_object(), problems, m);
+  if (const json::value* list = r.find("districts", false)) {
+    if (!list->is_array()) r.problem("districts", "must be an array of {id, name}");
+    size_t i = 0;
+    for (const json::value& d : list->is_array() ? list->as_array() : json::array{}) {
+      std::string at = "/districts/" + std::to_string(i++);
+      const json::object* o = d.if_object();
+      const json::value* id = o ? o->if_contains("id") : nullptr;
+      const json::value* name = o ? o->if_contains("name") : nullptr;
+      if (!id || !id->is_string() || !valid_id(id->as_string()) || !name || !name->is_string()) {
+        problems.push_back({at, "must be {\"id\": [a-z0-9_-], \"name\": string}"});
+        continue;
+      }
+      m.districts.emplace_back(std::string(id->as_string()), std::string(name->as_string()));
+    }
+  }
   m.staff_roles = r.strings("staff_roles", false, [](std::string_view role) { return valid_id(role); },
                             "must be a role name of [a-z0-9_-]");
   const json::value* apps = r.find("mini_apps", true);

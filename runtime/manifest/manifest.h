@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "runtime/status.h"
@@ -50,6 +51,7 @@ struct Manifest {
   std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-For is believed
   std::vector<TrustedVerifier> verifiers;    // eKYC verifiers the municipality trusts
   std::vector<std::string> staff_roles;      // role names staff accounts may hold
+  std::vector<std::pair<std::string, std::string>> districts;  // id → name (町名/地区)
   std::vector<MiniAppEntry> mini_apps;  // sorted by order, then file position
 };
 

@@ -439,3 +439,41 @@ TEST_CASE("home order: the resident's order survives the municipality's changes"
   REQUIRE(s.load("m.json", manifest_json("demo", "localhost", apps(true, true))).empty());
   CHECK(order() == "d c* a b");  // a back where it was; d (order 0) first, as in the manifest
 }
+
+TEST_CASE("profile: residents edit name, language, district and household; the rest is eKYC's") {
+  TestServer s;
+  std::string manifest = manifest_json("demo", "localhost", R"(
+    {"id": "childcare", "name": "子育て", "plugin": "notes.so", "grants": ["household", "district"]})");
+  manifest.insert(1, R"("districts": [{"id": "honjo", "name": "本庄町"}, {"id": "nabeshima", "name": "鍋島町"}], )");
+  REQUIRE(s.load("m.json", manifest).empty());
+  HttpClient c(s.port());
+  std::string token(register_account(c, "family@example.jp").at("access_token").as_string());
+  auto patch = [&](const std::string& body) {
+    return c.request("PATCH", "/api/v1/me", "localhost", {{"Authorization", "Bearer " + token}}, body);
+  };
+  Reply ok = patch(R"({"display_name": "佐賀 家族", "language": "en", "district": "nabeshima",
+                       "household": [{"name": "太郎", "birthdate": "2025-06-01", "relation": "child"}]})");
+  REQUIRE_MESSAGE(ok.status == 200, ok.body);
+  CHECK(parse(ok).at("district").as_string() == "nabeshima");
+  CHECK(parse(ok).at("household").as_array().size() == 1);
+  CHECK(parse(get(c, "/api/v1/me", token)).at("display_name").as_string() == "佐賀 家族");
+
+  for (const auto& [bad, pointer] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"district": "atlantis"})", "/district"},
+           {R"({"household": [{"name": "x", "birthdate": "2025-13-01"}]})", "/household/0"},
+           {R"({"legal_name": "someone else"})", "/legal_name"},
+           {R"({"display_name": ""})", "/display_name"}}) {
+    CAPTURE(bad);
+    Reply r = patch(bad);
+    CHECK(r.status == 400);
+    CHECK(parse(r).at("error").at("message").as_string().find(pointer) == 0);
+  }
+  CHECK(parse(get(c, "/api/v1/me", token)).at("district").as_string() == "nabeshima");  // nothing lost
+
+  // Granted and consented: the childcare mini-app sees the children and the district.
+  c.request("PUT", "/api/v1/me/consents/childcare", "localhost", {{"Authorization", "Bearer " + token}},
+            R"({"claims": ["household", "district"]})");
+  auto seen = parse(get(c, "/apps/childcare/whoami", token)).as_object();
+  CHECK(seen.at("district").as_string() == "nabeshima");
+  CHECK(json::parse(seen.at("household").as_string()).as_array()[0].at("birthdate").as_string() == "2025-06-01");
+}
