@@ -83,6 +83,13 @@ CREATE TABLE recovery_codes(
 R"sql(
 ALTER TABLE accounts ADD COLUMN district TEXT NOT NULL DEFAULT '';
 ALTER TABLE accounts ADD COLUMN household TEXT NOT NULL DEFAULT '[]';
+)sql",
+R"sql(
+CREATE TABLE web_sessions(
+  hash TEXT PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  csrf TEXT NOT NULL,
+  expires_ms INTEGER NOT NULL) WITHOUT ROWID;
 )sql"};
 
 Status migrate(sqlite3* db, const std::filesystem::path& file) {
@@ -304,6 +311,7 @@ void AccountStore::revoke_family(std::string_view family) {
 void AccountStore::revoke_account(int64_t account_id) {
   std::lock_guard lock(mutex_);
   Query(db_.get(), "DELETE FROM refresh_tokens WHERE account_id = ?1").bind(1, account_id).step();
+  Query(db_.get(), "DELETE FROM web_sessions WHERE account_id = ?1").bind(1, account_id).step();
 }
 
 Status AccountStore::add_nonce(std::string_view nonce_hash, int64_t account_id, int64_t expires_ms) {
@@ -474,6 +482,27 @@ bool AccountStore::use_recovery_code(std::string_view code_hash, int64_t account
                      "AND used = 0 AND expires_ms > ?3");
   q.bind(1, code_hash).bind(2, account_id).bind(3, now_ms);
   return q.step() == SQLITE_DONE && sqlite3_changes(db_.get()) == 1;
+}
+
+Status AccountStore::add_session(std::string_view id_hash, int64_t account_id, std::string_view csrf,
+                                 int64_t expires_ms) {
+  std::lock_guard lock(mutex_);
+  Query q(db_.get(), "INSERT INTO web_sessions(hash, account_id, csrf, expires_ms) VALUES(?1, ?2, ?3, ?4)");
+  q.bind(1, id_hash).bind(2, account_id).bind(3, csrf).bind(4, expires_ms);
+  return q.step() == SQLITE_DONE ? Status::ok() : Status::error("storing the session failed");
+}
+
+std::optional<std::pair<int64_t, std::string>> AccountStore::session(std::string_view id_hash, int64_t now_ms) {
+  std::lock_guard lock(mutex_);
+  Query q(db_.get(), "SELECT account_id, csrf FROM web_sessions WHERE hash = ?1 AND expires_ms > ?2");
+  q.bind(1, id_hash).bind(2, now_ms);
+  if (q.step() != SQLITE_ROW) return std::nullopt;
+  return std::make_pair(q.integer(0), q.text(1));
+}
+
+void AccountStore::delete_session(std::string_view id_hash) {
+  std::lock_guard lock(mutex_);
+  Query(db_.get(), "DELETE FROM web_sessions WHERE hash = ?1").bind(1, id_hash).step();
 }
 
 int64_t AccountStore::blocked_until_ms(std::string_view key) {

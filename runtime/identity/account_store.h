@@ -109,6 +109,13 @@ class AccountStore {
   // True (and the code is spent) when `code_hash` is a live code of `account_id`.
   bool use_recovery_code(std::string_view code_hash, int64_t account_id, int64_t now_ms);
 
+  // Web sessions (cookie): stored by the hash of the session id, with the CSRF token.
+  Status add_session(std::string_view id_hash, int64_t account_id, std::string_view csrf,
+                     int64_t expires_ms);
+  // The account and CSRF token of a live session.
+  std::optional<std::pair<int64_t, std::string>> session(std::string_view id_hash, int64_t now_ms);
+  void delete_session(std::string_view id_hash);
+
   // Back-off: the time until which `key` may not try again, and failure bookkeeping.
   int64_t blocked_until_ms(std::string_view key);
   int64_t record_failure(std::string_view key, int64_t now_ms);  // returns blocked-until

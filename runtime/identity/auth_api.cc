@@ -87,12 +87,14 @@ std::optional<Account> AuthApi::authenticated_account(const HttpRequest& r,
                                                       const std::string& issuer,
                                                       HttpResponse& error,
                                                       const std::string* password) {
-  auto principal = id.authenticate(r.header("authorization"), issuer);
-  if (!principal) {
-    error = unauthorized(principal.error());
+  auto caller = id.authenticate_request(r.header("authorization"), r.header("cookie"),
+                                        r.header("x-csrf-token"), r.method, issuer);
+  if (caller.status != 200) {
+    error = caller.status == 403 ? json_error(403, "csrf", caller.message)
+                                 : unauthorized(caller.status == 0 ? "sign in first" : caller.message);
     return std::nullopt;
   }
-  auto account = id.accounts().by_public_id(principal->public_id);
+  auto account = id.accounts().by_public_id(caller.principal.public_id);
   if (!account) {
     error = unauthorized("the account no longer exists");
     return std::nullopt;
@@ -150,6 +152,11 @@ HttpResponse AuthApi::handle(const HttpRequest& request, std::string_view path,
   if (path == "auth/token") {
     return need("POST") ? token(request, identity, issuer, client)
                         : json_error(405, "method_not_allowed", "use POST");
+  }
+  if (path == "auth/session") {
+    if (need("POST")) return open_session(request, identity, manifest, client);
+    if (need("DELETE")) return close_session(request, identity, issuer);
+    return json_error(405, "method_not_allowed", "use POST or DELETE");
   }
   if (path == "auth/signout") {
     return need("POST") ? sign_out(request, identity) : json_error(405, "method_not_allowed", "use POST");
@@ -222,12 +229,13 @@ HttpResponse AuthApi::token(const HttpRequest& r, MunicipalityIdentity& id,
   return json_error(400, "unsupported_grant_type", "grant_type must be password or refresh_token");
 }
 
-HttpResponse AuthApi::password_grant(const json::object& body, MunicipalityIdentity& id,
-                                     const std::string& issuer, const std::string& client) {
+std::optional<Account> AuthApi::check_password(const json::object& body, MunicipalityIdentity& id,
+                                               const std::string& client, HttpResponse& error) {
   std::string login = field(body, "login");
   std::string password = field(body, "password");
   if (!valid_login(login) || password.empty() || password.size() > 1024) {
-    return json_error(400, "invalid_request", "login and password are required");
+    error = json_error(400, "invalid_request", "login and password are required");
+    return std::nullopt;
   }
   std::string login_key = "login:" + login;
   std::transform(login_key.begin(), login_key.end(), login_key.begin(),
@@ -235,20 +243,71 @@ HttpResponse AuthApi::password_grant(const json::object& body, MunicipalityIdent
   std::string client_key = "client:" + client;
   AccountStore& store = id.accounts();
   int64_t blocked = std::max(store.blocked_until_ms(login_key), store.blocked_until_ms(client_key));
-  if (blocked > now_ms()) return too_many(blocked);
-
+  if (blocked > now_ms()) {
+    error = too_many(blocked);
+    return std::nullopt;
+  }
   auto account = store.by_login(login);
   auto check = hasher_.verify(password, account ? account->password_hash : dummy_hash_);
-  if (check == PasswordHasher::Check::kBusy) return json_error(503, "busy", "sign-in is busy; retry shortly");
+  if (check == PasswordHasher::Check::kBusy) {
+    error = json_error(503, "busy", "sign-in is busy; retry shortly");
+    return std::nullopt;
+  }
   if (!account || check != PasswordHasher::Check::kMatch) {
     store.record_failure(login_key, now_ms());
     store.record_failure(client_key, now_ms());
     log_line(LogLevel::kWarn, "identity", "sign-in failed", {{"client", client}});
-    return json_error(401, "invalid_credentials", "wrong login or password");
+    error = json_error(401, "invalid_credentials", "wrong login or password");
+    return std::nullopt;
   }
   store.clear_failures(login_key);
   store.clear_failures(client_key);
-  return tokens_for(*account, id, issuer, "");
+  return account;
+}
+
+HttpResponse AuthApi::password_grant(const json::object& body, MunicipalityIdentity& id,
+                                     const std::string& issuer, const std::string& client) {
+  HttpResponse error;
+  auto account = check_password(body, id, client, error);
+  return account ? tokens_for(*account, id, issuer, "") : error;
+}
+
+HttpResponse AuthApi::open_session(const HttpRequest& r, MunicipalityIdentity& id,
+                                   const Manifest& manifest, const std::string& client) {
+  HttpResponse error;
+  auto body = body_object(r, error);
+  if (!body) return error;
+  auto account = check_password(*body, id, client, error);
+  if (!account) return error;
+  std::string session = random_token();
+  std::string csrf = random_token();
+  constexpr int64_t kSessionSeconds = 7 * 24 * 3600;
+  if (!id.accounts().add_session(sha256_hex(session), account->id, csrf, now_ms() + kSessionSeconds * 1000)) {
+    return json_error(500, "internal", "cannot store the session");
+  }
+  HttpResponse r2 = ok_json(json::object{{"csrf_token", csrf}, {"account", account_json(*account)}});
+  bool tls = manifest.public_url.rfind("https://", 0) == 0;
+  r2.headers.emplace_back("set-cookie", std::string(MunicipalityIdentity::kSessionCookie) + "=" + session +
+                                            "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
+                                            std::to_string(kSessionSeconds) + (tls ? "; Secure" : ""));
+  return r2;
+}
+
+HttpResponse AuthApi::close_session(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer) {
+  HttpResponse error;
+  auto account = authenticated_account(r, id, issuer, error);  // checks the CSRF token
+  if (!account) return error;
+  std::string_view cookie = r.header("cookie");
+  std::string name = std::string(MunicipalityIdentity::kSessionCookie) + "=";
+  size_t at = cookie.find(name);
+  if (at != std::string_view::npos) {
+    std::string_view value = cookie.substr(at + name.size());
+    value = value.substr(0, value.find(';'));
+    id.accounts().delete_session(sha256_hex(value));
+  }
+  HttpResponse done = no_content();
+  done.headers.emplace_back("set-cookie", name + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+  return done;
 }
 
 HttpResponse AuthApi::refresh_grant(const json::object& body, MunicipalityIdentity& id,

@@ -4,6 +4,10 @@
 //   POST auth/token      {grant_type: "password", login, password}         → tokens
 //                        {grant_type: "refresh_token", refresh_token}       → rotated tokens
 //   POST auth/signout    {refresh_token}                                   → 204 (family revoked)
+//   POST auth/session    {login, password}  web app sign-in: HttpOnly SameSite=Strict cookie
+//                        (Secure on https) + {csrf_token, account}; cookie requests that change
+//                        state must send X-CSRF-Token
+//   DELETE auth/session  (cookie + X-CSRF-Token)                            → 204, cookie cleared
 //   GET  me              (Bearer)                                          → the account
 //   PATCH me             (Bearer) {display_name?, language?, district?, household?} → the account
 //   POST me/password     (Bearer) {current_password, new_password}         → 204
@@ -54,6 +58,12 @@ class AuthApi {
   HttpResponse register_account(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer);
   HttpResponse token(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer,
                      const std::string& client);
+  // Back-off, then the password: the account, or `error` (400/401/429/503).
+  std::optional<Account> check_password(const boost::json::object& body, MunicipalityIdentity& id,
+                                        const std::string& client, HttpResponse& error);
+  HttpResponse open_session(const HttpRequest& r, MunicipalityIdentity& id, const Manifest& manifest,
+                            const std::string& client);
+  HttpResponse close_session(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer);
   HttpResponse password_grant(const boost::json::object& body, MunicipalityIdentity& id,
                               const std::string& issuer, const std::string& client);
   HttpResponse refresh_grant(const boost::json::object& body, MunicipalityIdentity& id,

@@ -1,7 +1,9 @@
 #include "runtime/identity/municipality_identity.h"
 
 #include <boost/json/parse.hpp>
+#include <openssl/crypto.h>
 #include <openssl/hmac.h>
+#include <openssl/sha.h>
 
 #include <algorithm>
 
@@ -154,6 +156,67 @@ MunicipalityIdentity::ClaimList MunicipalityIdentity::disclosed_claims(
   }
   disclosed_.insert(key, claims, INT64_MAX);
   return claims;
+}
+
+}  // namespace machi::identity
+
+namespace machi::identity {
+
+namespace {
+
+// The value of cookie `name` in a Cookie header, or "".
+std::string_view cookie_value(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    size_t end = header.find(';');
+    std::string_view pair = header.substr(0, end);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    if (pair.size() > name.size() && pair.substr(0, name.size()) == name && pair[name.size()] == '=') {
+      return pair.substr(name.size() + 1);
+    }
+    if (end == std::string_view::npos) break;
+    header.remove_prefix(end + 1);
+  }
+  return {};
+}
+
+std::string hex_sha256(std::string_view text) {
+  unsigned char digest[32];
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char b : digest) {
+    hex.push_back(kHex[b >> 4]);
+    hex.push_back(kHex[b & 0xf]);
+  }
+  return hex;
+}
+
+}  // namespace
+
+MunicipalityIdentity::Caller MunicipalityIdentity::authenticate_request(
+    std::string_view authorization, std::string_view cookie, std::string_view csrf_header,
+    std::string_view method, const std::string& issuer) const {
+  Caller caller;
+  if (!authorization.empty()) {
+    auto principal = authenticate(authorization, issuer);
+    if (!principal) return {401, principal.error(), {}};
+    return {200, "", std::move(principal).value()};
+  }
+  std::string_view session_id = cookie_value(cookie, kSessionCookie);
+  if (session_id.empty()) return caller;  // anonymous
+  auto session = accounts_->session(hex_sha256(session_id), unix_now() * 1000);
+  if (!session) return {401, "invalid session: signed out or expired", {}};
+  bool safe = method == "GET" || method == "HEAD" || method == "OPTIONS";
+  const std::string& csrf = session->second;
+  if (!safe && (csrf_header.size() != csrf.size() ||
+                CRYPTO_memcmp(csrf_header.data(), csrf.data(), csrf.size()) != 0)) {
+    return {403, "missing or wrong X-CSRF-Token for a cookie session", {}};
+  }
+  auto account = accounts_->by_id(session->first);
+  if (!account) return {401, "invalid session: the account no longer exists", {}};
+  Principal p{issuer, account->public_id, account->assurance, account->language, account->audience,
+              accounts_->roles(account->id)};
+  return {200, "", std::move(p)};
 }
 
 }  // namespace machi::identity

@@ -49,6 +49,19 @@ class MunicipalityIdentity {
   Result<std::string> issue_access_token(const Account& account, const std::string& issuer);
   // Checks an `Authorization` header value ("Bearer <jwt>").
   Result<Principal> authenticate(std::string_view authorization, const std::string& issuer) const;
+
+  // Who a request speaks for: a Bearer token, else the web session cookie. `status` is 0 for an
+  // anonymous request, 200 when authenticated, else the error status to answer (401, or 403 for
+  // a cookie request changing state without the session's CSRF token).
+  struct Caller {
+    unsigned status = 0;
+    std::string message;
+    Principal principal;
+  };
+  Caller authenticate_request(std::string_view authorization, std::string_view cookie,
+                              std::string_view csrf_header, std::string_view method,
+                              const std::string& issuer) const;
+  static constexpr const char* kSessionCookie = "machi_session";
   // The resident's id as one mini-app sees it: stable for that mini-app, unrelated across
   // mini-apps (HMAC-SHA256 with the municipality's pairwise secret).
   std::string pairwise_subject(std::string_view mount_id, std::string_view public_id) const;

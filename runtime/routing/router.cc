@@ -323,15 +323,19 @@ void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
   // Who is asking: a bearer token becomes a claims view; the token itself never goes further.
   Claims claims;
   std::string caller_public_id;  // the signed-in account behind the request, if any
-  std::string_view authorization = request.header("authorization");
-  if (!authorization.empty()) {
-    auto principal = m->identity->authenticate(authorization, m->manifest.public_url);
-    if (!principal) {
-      log_line(LogLevel::kInfo, "identity", "token refused", {{"reason", principal.error()}});
-      HttpResponse refused = json_error(401, "invalid_token", principal.error());
-      refused.headers.emplace_back("www-authenticate", "Bearer error=\"invalid_token\"");
-      return reply(std::move(refused));
-    }
+  auto caller = m->identity->authenticate_request(request.header("authorization"),
+                                                  request.header("cookie"),
+                                                  request.header("x-csrf-token"), request.method,
+                                                  m->manifest.public_url);
+  if (caller.status == 401 || caller.status == 403) {
+    log_line(LogLevel::kInfo, "identity", "credentials refused", {{"reason", caller.message}});
+    HttpResponse refused = json_error(caller.status, caller.status == 401 ? "invalid_token" : "csrf",
+                                      caller.message);
+    if (caller.status == 401) refused.headers.emplace_back("www-authenticate", "Bearer error=\"invalid_token\"");
+    return reply(std::move(refused));
+  }
+  if (caller.status == 200) {
+    const identity::Principal* principal = &caller.principal;
     caller_public_id = principal->public_id;
     claims.values[MACHI_CLAIM_SUBJECT] = m->identity->pairwise_subject(app->entry.id, principal->public_id);
     claims.values[MACHI_CLAIM_ASSURANCE] = principal->assurance == "verified" ? "verified" : "self-registered";

@@ -477,3 +477,42 @@ TEST_CASE("profile: residents edit name, language, district and household; the r
   CHECK(seen.at("district").as_string() == "nabeshima");
   CHECK(json::parse(seen.at("household").as_string()).as_array()[0].at("birthdate").as_string() == "2025-06-01");
 }
+
+TEST_CASE("web session: HttpOnly SameSite cookie, CSRF token on every state change, sign-out") {
+  TestServer s;
+  REQUIRE(s.load("m.json", manifest_json("demo", "localhost", kApps)).empty());
+  HttpClient c(s.port());
+  std::string bearer(register_account(c, "web@example.jp").at("access_token").as_string());
+  Reply opened = post(c, "/api/v1/auth/session", {{"login", "web@example.jp"}, {"password", "correct horse battery"}});
+  REQUIRE_MESSAGE(opened.status == 200, opened.body);
+  std::string set_cookie = opened.headers["set-cookie"];
+  CHECK(set_cookie.find("HttpOnly") != std::string::npos);
+  CHECK(set_cookie.find("SameSite=Strict") != std::string::npos);
+  CHECK(set_cookie.find("Secure") != std::string::npos);  // public_url is https
+  std::string cookie = set_cookie.substr(0, set_cookie.find(';'));
+  std::string csrf(parse(opened).at("csrf_token").as_string());
+  CHECK(opened.body.find(cookie.substr(cookie.find('=') + 1)) == std::string::npos);  // not in the body
+
+  auto with_cookie = [&](const std::string& method, const std::string& path, const std::string& body,
+                         const std::string& token) {
+    std::vector<std::pair<std::string, std::string>> h = {{"Cookie", "theme=dark; " + cookie}};
+    if (!token.empty()) h.emplace_back("X-CSRF-Token", token);
+    return c.request(method, path, "localhost", h, body);
+  };
+  CHECK(with_cookie("GET", "/api/v1/me", "", "").status == 200);  // reading needs no CSRF token
+  CHECK(parse(with_cookie("GET", "/apps/notes-a/whoami", "", "")).at("sub") ==
+        parse(get(c, "/apps/notes-a/whoami", bearer)).at("sub"));  // the same resident
+  Reply forged = with_cookie("PATCH", "/api/v1/me", R"({"display_name": "hacked"})", "");
+  CHECK(forged.status == 403);
+  CHECK(code(forged) == "csrf");
+  CHECK(with_cookie("PATCH", "/api/v1/me", R"({"display_name": "hacked"})", "wrong-token").status == 403);
+  CHECK(with_cookie("POST", "/apps/notes-a/notes", "x", "").status == 403);  // mini-apps too
+  CHECK(with_cookie("PATCH", "/api/v1/me", R"({"display_name": "Web User"})", csrf).status == 200);
+  CHECK(parse(get(c, "/api/v1/me", bearer)).at("display_name").as_string() == "Web User");
+
+  Reply closed = with_cookie("DELETE", "/api/v1/auth/session", "", csrf);
+  CHECK(closed.status == 204);
+  CHECK(closed.headers["set-cookie"].find("Max-Age=0") != std::string::npos);
+  CHECK(with_cookie("GET", "/api/v1/me", "", "").status == 401);
+  CHECK(post(c, "/api/v1/auth/session", {{"login", "web@example.jp"}, {"password", "wrong"}}).status == 401);
+}

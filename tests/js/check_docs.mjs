@@ -60,7 +60,7 @@ try {
                       "/api/v1/me/consents", "/api/v1/me/consents/{id}", "/api/v1/me/apps",
                       "/api/v1/me/citizen-card", "/api/v1/me/disclosures",
                       "/api/v1/staff/citizen-card/verify", "/api/v1/staff/recovery",
-                      "/api/v1/auth/recover"]) {
+                      "/api/v1/auth/recover", "/api/v1/auth/session"]) {
     check(`openapi documents ${path}`, path in api.paths);
   }
 } catch (e) {
