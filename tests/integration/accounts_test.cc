@@ -500,6 +500,10 @@ TEST_CASE("web session: HttpOnly SameSite cookie, CSRF token on every state chan
     return c.request(method, path, "localhost", h, body);
   };
   CHECK(with_cookie("GET", "/api/v1/me", "", "").status == 200);  // reading needs no CSRF token
+  Reply seen = with_cookie("GET", "/apps/notes-a/headers", "", "");
+  CHECK(seen.status == 200);
+  CHECK_FALSE(parse(seen).as_object().contains("cookie"));  // the session never reaches a plugin
+  CHECK(seen.body.find(cookie.substr(cookie.find('=') + 1)) == std::string::npos);
   CHECK(parse(with_cookie("GET", "/apps/notes-a/whoami", "", "")).at("sub") ==
         parse(get(c, "/apps/notes-a/whoami", bearer)).at("sub"));  // the same resident
   Reply forged = with_cookie("PATCH", "/api/v1/me", R"({"display_name": "hacked"})", "");

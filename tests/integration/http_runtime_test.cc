@@ -71,7 +71,7 @@ TEST_CASE("credentials and proxy headers never reach a plugin; its Set-Cookie ne
   HttpClient c(s.port());
   Reply r = c.request("GET", "/apps/notes/headers", "one.example",
                       {{"Proxy-Authorization", "Basic c2VjcmV0LXRva2Vu"},  // valid bearer tokens:
-                       {"Cookie", "machi_session=s3cret"},               // accounts_test.cc
+                       {"Cookie", "tracking=s3cret"},                     // accounts_test.cc
                        {"X-Forwarded-For", "203.0.113.9"},
                        {"Forwarded", "for=203.0.113.9"},
                        {"Accept-Language", "ja"}});
