@@ -143,6 +143,20 @@ int serve(const Args& args) {
   auto watcher = std::make_unique<ManifestWatcher>(watched, std::chrono::milliseconds(200), [&] {
     server.post([&] { municipalities.reload_all(); });
   });
+  // Time: once a minute, rotate any municipality's signing key that is due (cheap when not).
+  watcher->every(std::chrono::minutes(1), [&] {
+    server.post([&] {
+      for (const auto& m : municipalities.all()) {
+        auto rotated = m->identity->keys().rotate_if_due(identity::KeyStore::Clock::now());
+        if (rotated && rotated.value()) {
+          log_line(LogLevel::kInfo, "identity", "signing key rotated",
+                   {{"municipality", m->manifest.municipality_id}});
+        } else if (!rotated) {
+          log_line(LogLevel::kError, "identity", "key rotation failed", {{"reason", rotated.error()}});
+        }
+      }
+    });
+  });
   if (Status s = watcher->start(); !s) {
     log_line(LogLevel::kWarn, "watcher", "live reload disabled", {{"reason", s.message()}});
   }

@@ -14,6 +14,9 @@ struct ManifestWatcher::Loop {
   uv_loop_t loop{};
   uv_async_t stop{};
   uv_timer_t debounce{};
+  uv_timer_t ticker{};
+  std::chrono::milliseconds tick_interval{0};
+  std::function<void()> on_tick;
   std::vector<std::unique_ptr<uv_fs_event_t>> events;
   std::vector<std::filesystem::path> directories;
   std::chrono::milliseconds debounce_delay{200};
@@ -28,6 +31,10 @@ bool interesting(const char* filename) {
   if (!filename) return true;  // the platform did not say which: check everything
   std::string_view name(filename);
   return name.ends_with(".json") || name.ends_with(".so");
+}
+
+void on_ticked(uv_timer_t* timer) {
+  static_cast<ManifestWatcher::Loop*>(timer->data)->on_tick();
 }
 
 void on_debounced(uv_timer_t* timer) {
@@ -55,6 +62,8 @@ void on_stop(uv_async_t* async) {
   }
   uv_timer_stop(&state->debounce);
   uv_close(reinterpret_cast<uv_handle_t*>(&state->debounce), nullptr);
+  uv_timer_stop(&state->ticker);
+  uv_close(reinterpret_cast<uv_handle_t*>(&state->ticker), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&state->stop), nullptr);
 }
 
@@ -77,6 +86,12 @@ Status ManifestWatcher::start() {
   s.stop.data = &s;
   uv_timer_init(&s.loop, &s.debounce);
   s.debounce.data = &s;
+  uv_timer_init(&s.loop, &s.ticker);
+  s.ticker.data = &s;
+  if (s.on_tick && s.tick_interval.count() > 0) {
+    auto ms = static_cast<uint64_t>(s.tick_interval.count());
+    uv_timer_start(&s.ticker, on_ticked, ms, ms);
+  }
   for (const auto& dir : s.directories) {
     auto event = std::make_unique<uv_fs_event_t>();
     uv_fs_event_init(&s.loop, event.get());
@@ -96,6 +111,11 @@ Status ManifestWatcher::start() {
   s.started = true;
   s.thread = std::thread([&s] { uv_run(&s.loop, UV_RUN_DEFAULT); });
   return Status::ok();
+}
+
+void ManifestWatcher::every(std::chrono::milliseconds interval, std::function<void()> on_tick) {
+  loop_->tick_interval = interval;
+  loop_->on_tick = std::move(on_tick);
 }
 
 ManifestWatcher::~ManifestWatcher() {

@@ -27,6 +27,10 @@ class ManifestWatcher {
   ManifestWatcher(const ManifestWatcher&) = delete;
   ManifestWatcher& operator=(const ManifestWatcher&) = delete;
 
+  // A repeating timer on the same loop (time is the loop's other job: key rotation, cleanup).
+  // Call before start(); `on_tick` runs on the watcher's thread and must hand work elsewhere.
+  void every(std::chrono::milliseconds interval, std::function<void()> on_tick);
+
   Status start();
 
   struct Loop;  // libuv state (manifest_watcher.cc)
