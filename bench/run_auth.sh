@@ -37,7 +37,7 @@ for rep in $(seq 1 "$REPS"); do
     after=$(cpu)
     rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
     requests=$(awk '/requests in/ {print $1}' <<<"$out")
-    non2xx=$(awk '/Non-2xx/ {print $4}' <<<"$out")
+    non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
     cpu_us=$(awk -v a="$before" -v b="$after" -v t="$tick" -v n="$requests" 'BEGIN{printf "%.2f", (b-a)*1e6/t/n}')
     echo "$rep $mode $rps cpu_us=$cpu_us non-2xx=${non2xx:-0}"
     rows+=("$rep $mode $rps $cpu_us ${non2xx:-0}")
