@@ -153,7 +153,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     out.headers.reserve(16);
     for (const auto& field : message) {
       std::string name(field.name_string());
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      for (char& c : name) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c | 0x20);  // ASCII: no locale lookups
+      }
       out.headers.emplace_back(std::move(name), std::string(field.value()));
     }
     out.body = std::move(message.body());

@@ -94,7 +94,7 @@ std::optional<Account> AuthApi::authenticated_account(const HttpRequest& r,
                                  : unauthorized(caller.status == 0 ? "sign in first" : caller.message);
     return std::nullopt;
   }
-  auto account = id.accounts().by_public_id(caller.principal.public_id);
+  auto account = id.accounts().by_public_id(caller.principal->public_id);
   if (!account) {
     error = unauthorized("the account no longer exists");
     return std::nullopt;

@@ -53,35 +53,40 @@ Result<std::string> MunicipalityIdentity::issue_access_token(const Account& acco
   return sign_jwt(*signing.key, signing.kid, kAccessTokenType, claims);
 }
 
-Result<Principal> MunicipalityIdentity::authenticate(std::string_view authorization,
-                                                     const std::string& issuer) const {
-  constexpr std::string_view kScheme = "Bearer ";
+Result<std::shared_ptr<const Principal>> MunicipalityIdentity::authenticate(
+    std::string_view authorization, const std::string& issuer) const {
+  constexpr std::string_view kScheme = "bearer ";
+  auto fold = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c; };
   if (authorization.size() <= kScheme.size() ||
       !std::equal(kScheme.begin(), kScheme.end(), authorization.begin(),
-                  [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+                  [&](char a, char b) { return a == fold(b); })) {
     return Status::error("invalid token: use the Bearer scheme");
   }
   std::string_view token = authorization.substr(kScheme.size());
   int64_t now = unix_now();
-  if (auto cached = verified_.find(token, now); cached && cached->issuer == issuer) return *cached;
+  if (auto cached = verified_.find(token, now); cached && (*cached)->issuer == issuer) {
+    return std::move(*cached);
+  }
   auto claims = verify_jwt(token, access_token_rules(issuer), key_lookup());
   if (!claims) return claims.status();
   auto text = [&](const char* name) {
     const boost::json::value* v = claims->if_contains(name);
     return v && v->is_string() ? std::string(v->as_string()) : std::string();
   };
-  Principal p{issuer, text("sub"), text("assurance"), text("locale"), text("audience"), {}};
+  auto p = std::make_shared<Principal>(
+      Principal{issuer, text("sub"), text("assurance"), text("locale"), text("audience"), {}});
   if (const boost::json::value* roles = claims->if_contains("roles"); roles && roles->is_array()) {
     for (const auto& r : roles->as_array()) {
-      if (r.is_string()) p.roles.emplace_back(r.as_string());
+      if (r.is_string()) p->roles.emplace_back(r.as_string());
     }
   }
-  if (p.public_id.empty()) return Status::error("invalid token: no subject");
+  if (p->public_id.empty()) return Status::error("invalid token: no subject");
   // Cached until exp plus the verifier's leeway: exactly as long as a fresh verification would
   // accept the token, never longer.
   const boost::json::value* exp = claims->if_contains("exp");
-  if (exp && exp->is_int64()) verified_.insert(token, p, exp->as_int64() + 30);
-  return p;
+  std::shared_ptr<const Principal> shared = std::move(p);
+  if (exp && exp->is_int64()) verified_.insert(token, shared, exp->as_int64() + 30);
+  return shared;
 }
 
 std::string MunicipalityIdentity::pairwise_subject(std::string_view mount_id,
@@ -214,8 +219,9 @@ MunicipalityIdentity::Caller MunicipalityIdentity::authenticate_request(
   }
   auto account = accounts_->by_id(session->first);
   if (!account) return {401, "invalid session: the account no longer exists", {}};
-  Principal p{issuer, account->public_id, account->assurance, account->language, account->audience,
-              accounts_->roles(account->id)};
+  auto p = std::make_shared<const Principal>(Principal{issuer, account->public_id, account->assurance,
+                                                       account->language, account->audience,
+                                                       accounts_->roles(account->id)});
   return {200, "", std::move(p)};
 }
 

@@ -48,7 +48,8 @@ class MunicipalityIdentity {
   // A signed access token for `account` (typ at+jwt, aud "machi", 10 minutes).
   Result<std::string> issue_access_token(const Account& account, const std::string& issuer);
   // Checks an `Authorization` header value ("Bearer <jwt>").
-  Result<Principal> authenticate(std::string_view authorization, const std::string& issuer) const;
+  Result<std::shared_ptr<const Principal>> authenticate(std::string_view authorization,
+                                                        const std::string& issuer) const;
 
   // Who a request speaks for: a Bearer token, else the web session cookie. `status` is 0 for an
   // anonymous request, 200 when authenticated, else the error status to answer (401, or 403 for
@@ -56,7 +57,7 @@ class MunicipalityIdentity {
   struct Caller {
     unsigned status = 0;
     std::string message;
-    Principal principal;
+    std::shared_ptr<const Principal> principal;  // shared with the token cache: no copy
   };
   Caller authenticate_request(std::string_view authorization, std::string_view cookie,
                               std::string_view csrf_header, std::string_view method,
@@ -81,7 +82,7 @@ class MunicipalityIdentity {
   std::string municipality_id_;
   // Verified access tokens (≈100k tokens ≈ 50 MiB at most). A hit counts only for the issuer it
   // was verified against, so a change of public_url never reuses an entry.
-  mutable TokenCache<Principal> verified_{100'000};
+  mutable TokenCache<std::shared_ptr<const Principal>> verified_{100'000};
   // Pairwise subjects already derived (mount + resident → subject); they never change.
   mutable TokenCache<std::string> pairwise_{100'000};
   mutable TokenCache<ClaimList> disclosed_{100'000};

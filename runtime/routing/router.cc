@@ -335,7 +335,7 @@ void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
     return reply(std::move(refused));
   }
   if (caller.status == 200) {
-    const identity::Principal* principal = &caller.principal;
+    const identity::Principal* principal = caller.principal.get();
     caller_public_id = principal->public_id;
     claims.values[MACHI_CLAIM_SUBJECT] = m->identity->pairwise_subject(app->entry.id, principal->public_id);
     claims.values[MACHI_CLAIM_ASSURANCE] = principal->assurance == "verified" ? "verified" : "self-registered";
