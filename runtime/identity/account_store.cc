@@ -260,8 +260,9 @@ Status AccountStore::update_profile(const Account& a) {
   std::lock_guard lock(mutex_);
   disclosure_generation_++;
   Query q(db_.get(), "UPDATE accounts SET display_name = ?1, language = ?2, district = ?3, "
-                     "household = ?4 WHERE id = ?5");
-  q.bind(1, a.display_name).bind(2, a.language).bind(3, a.district).bind(4, a.household_json).bind(5, a.id);
+                     "household = ?4, audience = ?5 WHERE id = ?6");
+  q.bind(1, a.display_name).bind(2, a.language).bind(3, a.district).bind(4, a.household_json);
+  q.bind(5, a.audience).bind(6, a.id);
   return q.step() == SQLITE_DONE ? Status::ok() : Status::error("storing the profile failed");
 }
 

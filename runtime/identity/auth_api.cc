@@ -200,6 +200,11 @@ HttpResponse AuthApi::register_account(const HttpRequest& r, MunicipalityIdentit
   a.display_name = field(*body, "display_name");
   a.language = field(*body, "language");
   if (a.language.empty()) a.language = "ja";
+  a.audience = field(*body, "audience");
+  if (a.audience.empty()) a.audience = "resident";
+  if (a.audience != "resident" && a.audience != "visitor") {
+    return json_error(400, "invalid_audience", "/audience: resident or visitor");
+  }
   if (!valid_login(a.login)) return json_error(400, "invalid_login", "/login: 3–254 characters, no spaces");
   if (const char* p = password_problem(password)) return json_error(400, "weak_password", std::string("/password: ") + p);
   if (a.display_name.empty() || a.display_name.size() > 200) {
@@ -371,6 +376,11 @@ HttpResponse AuthApi::update_profile(const HttpRequest& r, MunicipalityIdentity&
         return json_error(400, "invalid_profile", "/language: a BCP 47 tag");
       }
       next.language = std::string(value.as_string());
+    } else if (k == "audience") {
+      if (!value.is_string() || (value.as_string() != "resident" && value.as_string() != "visitor")) {
+        return json_error(400, "invalid_profile", "/audience: resident or visitor");
+      }
+      next.audience = std::string(value.as_string());
     } else if (k == "district") {
       bool known = value.is_string() &&
                    std::any_of(manifest.districts.begin(), manifest.districts.end(),

@@ -520,3 +520,24 @@ TEST_CASE("web session: HttpOnly SameSite cookie, CSRF token on every state chan
   CHECK(with_cookie("GET", "/api/v1/me", "", "").status == 401);
   CHECK(post(c, "/api/v1/auth/session", {{"login", "web@example.jp"}, {"password", "wrong"}}).status == 401);
 }
+
+TEST_CASE("audience: a visitor account sees the visitors' home; residents can switch") {
+  TestServer s;
+  REQUIRE(s.load("m.json", manifest_json("demo", "localhost", R"(
+    {"id": "town", "name": "Town", "plugin": "hello.so", "order": 1},
+    {"id": "tour", "name": "Tour", "plugin": "hello.so", "order": 2, "audience": ["visitors"]})")).empty());
+  HttpClient c(s.port());
+  Reply r = post(c, "/api/v1/auth/register", {{"login", "tourist@example.jp"}, {"password", "correct horse battery"},
+                                              {"display_name", "Tourist"}, {"audience", "visitor"}});
+  REQUIRE(r.status == 201);
+  std::string token(parse(r).at("access_token").as_string());
+  auto home = parse(get(c, "/api/v1/me/apps", token)).at("apps").as_array();
+  REQUIRE(home.size() == 1);
+  CHECK(home[0].at("id").as_string() == "tour");
+  CHECK(post(c, "/api/v1/auth/register", {{"login", "x@example.jp"}, {"password", "correct horse battery"},
+                                          {"display_name", "X"}, {"audience", "alien"}}).status == 400);
+  Reply switched = c.request("PATCH", "/api/v1/me", "localhost", {{"Authorization", "Bearer " + token}},
+                             R"({"audience": "resident"})");
+  CHECK(parse(switched).at("audience").as_string() == "resident");
+  CHECK(parse(get(c, "/api/v1/me/apps", token)).at("apps").as_array()[0].at("id").as_string() == "town");
+}
