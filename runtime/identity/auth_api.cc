@@ -242,10 +242,7 @@ std::optional<Account> AuthApi::check_password(const json::object& body, Municip
     error = json_error(400, "invalid_request", "login and password are required");
     return std::nullopt;
   }
-  std::string login_key = "login:" + login;
-  std::transform(login_key.begin(), login_key.end(), login_key.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  std::string client_key = "client:" + client;
+  auto [login_key, client_key] = backoff_keys(login, client);
   AccountStore& store = id.accounts();
   int64_t blocked = std::max(store.blocked_until_ms(login_key), store.blocked_until_ms(client_key));
   if (blocked > now_ms()) {

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "runtime/http/http_message.h"
 #include "runtime/identity/auth_api.h"
@@ -86,6 +87,16 @@ inline std::string sha256_hex(std::string_view text) {
     hex.push_back(kHex[b & 0xf]);
   }
   return hex;
+}
+
+// The two sign-in back-off counters a login attempt touches: per login (case-folded) and per
+// client address.
+inline std::pair<std::string, std::string> backoff_keys(std::string_view login,
+                                                        const std::string& client) {
+  std::string login_key = "login:" + std::string(login);
+  std::transform(login_key.begin(), login_key.end(), login_key.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return {login_key, "client:" + client};
 }
 
 inline bool valid_login(std::string_view login) {

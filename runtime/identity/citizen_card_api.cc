@@ -145,10 +145,7 @@ HttpResponse AuthApi::recover(const HttpRequest& r, MunicipalityIdentity& id, co
   std::string next = field(*body, "new_password");
   if (const char* p = password_problem(next)) return json_error(400, "weak_password", std::string("/new_password: ") + p);
   // Guessing codes backs off like guessing passwords.
-  std::string login_key = "login:" + login;
-  std::transform(login_key.begin(), login_key.end(), login_key.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  std::string client_key = "client:" + client;
+  auto [login_key, client_key] = backoff_keys(login, client);
   AccountStore& store = id.accounts();
   int64_t blocked = std::max(store.blocked_until_ms(login_key), store.blocked_until_ms(client_key));
   if (blocked > now_ms()) return too_many(blocked);

@@ -10,6 +10,7 @@
 #include "machi/plugin_api.h"
 #include <openssl/rand.h>
 
+#include "runtime/identity/auth_helpers.h"
 #include "runtime/identity/base64url.h"
 
 namespace machi::identity {
@@ -184,18 +185,6 @@ std::string_view cookie_value(std::string_view header, std::string_view name) {
   return {};
 }
 
-std::string hex_sha256(std::string_view text) {
-  unsigned char digest[32];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned char b : digest) {
-    hex.push_back(kHex[b >> 4]);
-    hex.push_back(kHex[b & 0xf]);
-  }
-  return hex;
-}
-
 }  // namespace
 
 MunicipalityIdentity::Caller MunicipalityIdentity::authenticate_request(
@@ -209,7 +198,7 @@ MunicipalityIdentity::Caller MunicipalityIdentity::authenticate_request(
   }
   std::string_view session_id = cookie_value(cookie, kSessionCookie);
   if (session_id.empty()) return caller;  // anonymous
-  auto session = accounts_->session(hex_sha256(session_id), unix_now() * 1000);
+  auto session = accounts_->session(detail::sha256_hex(session_id), unix_now() * 1000);
   if (!session) return {401, "invalid session: signed out or expired", {}};
   bool safe = method == "GET" || method == "HEAD" || method == "OPTIONS";
   const std::string& csrf = session->second;
