@@ -110,8 +110,11 @@ TEST_CASE("a mini-app at its concurrency limit answers 503; others are unaffecte
   auto hold = [&] { return HttpClient(s.port()).get("/apps/notes/sleep?ms=250", "one.example"); };
   auto a = std::async(std::launch::async, hold);
   auto b = std::async(std::launch::async, hold);
-  std::this_thread::sleep_for(std::chrono::milliseconds(80));
   HttpClient c(s.port());
+  // Wait (bounded) until both are running on workers, however loaded the machine is.
+  for (int i = 0; i < 200 && json::parse(c.get("/readyz").body).at("workers").at("busy").as_int64() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
   Reply busy = c.get("/apps/notes/config", "one.example");
   CHECK(busy.status == 503);
   CHECK(body(busy).at("error").at("code").as_string() == "mini_app_busy");
