@@ -90,6 +90,12 @@ CREATE TABLE web_sessions(
   account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
   csrf TEXT NOT NULL,
   expires_ms INTEGER NOT NULL) WITHOUT ROWID;
+)sql",
+R"sql(
+CREATE TABLE pending_erasures(
+  mount_id TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  PRIMARY KEY(mount_id, subject)) WITHOUT ROWID;
 )sql"};
 
 Status migrate(sqlite3* db, const std::filesystem::path& file) {
@@ -504,6 +510,28 @@ std::optional<std::pair<int64_t, std::string>> AccountStore::session(std::string
 void AccountStore::delete_session(std::string_view id_hash) {
   std::lock_guard lock(mutex_);
   Query(db_.get(), "DELETE FROM web_sessions WHERE hash = ?1").bind(1, id_hash).step();
+}
+
+Status AccountStore::add_pending_erasure(std::string_view mount_id, std::string_view subject) {
+  std::lock_guard lock(mutex_);
+  Query q(db_.get(), "INSERT OR IGNORE INTO pending_erasures(mount_id, subject) VALUES(?1, ?2)");
+  q.bind(1, mount_id).bind(2, subject);
+  return q.step() == SQLITE_DONE ? Status::ok() : Status::error("recording the erasure failed");
+}
+
+std::vector<std::string> AccountStore::pending_erasures(std::string_view mount_id) {
+  std::lock_guard lock(mutex_);
+  Query q(db_.get(), "SELECT subject FROM pending_erasures WHERE mount_id = ?1");
+  q.bind(1, mount_id);
+  std::vector<std::string> out;
+  while (q.step() == SQLITE_ROW) out.push_back(q.text(0));
+  return out;
+}
+
+void AccountStore::remove_pending_erasure(std::string_view mount_id, std::string_view subject) {
+  std::lock_guard lock(mutex_);
+  Query(db_.get(), "DELETE FROM pending_erasures WHERE mount_id = ?1 AND subject = ?2")
+      .bind(1, mount_id).bind(2, subject).step();
 }
 
 int64_t AccountStore::blocked_until_ms(std::string_view key) {

@@ -116,6 +116,12 @@ class AccountStore {
   std::optional<std::pair<int64_t, std::string>> session(std::string_view id_hash, int64_t now_ms);
   void delete_session(std::string_view id_hash);
 
+  // Erasures owed by mini-apps that were disabled when a resident deleted their account: run
+  // when the mini-app is enabled again (the subject is that mini-app's pairwise subject).
+  Status add_pending_erasure(std::string_view mount_id, std::string_view subject);
+  std::vector<std::string> pending_erasures(std::string_view mount_id);
+  void remove_pending_erasure(std::string_view mount_id, std::string_view subject);
+
   // Back-off: the time until which `key` may not try again, and failure bookkeeping.
   int64_t blocked_until_ms(std::string_view key);
   int64_t record_failure(std::string_view key, int64_t now_ms);  // returns blocked-until

@@ -148,6 +148,17 @@ std::vector<std::string> Municipalities::load(const std::filesystem::path& given
     it = (it->second->manifest.file == file) ? hosts_.erase(it) : std::next(it);
   }
   for (const std::string& host : next->manifest.hostnames) hosts_[host] = next;
+  // Erasures owed since a resident deleted their account while a mini-app was disabled.
+  for (const auto& app : next->apps) {
+    for (const std::string& subject : identity->accounts().pending_erasures(app->entry.id)) {
+      if (app->instance->erase_subject(subject)) {
+        identity->accounts().remove_pending_erasure(app->entry.id, subject);
+      } else {
+        log_line(LogLevel::kError, "identity", "pending erasure failed; retried at the next load",
+                 {{"mini_app", app->entry.id}});
+      }
+    }
+  }
   log_line(LogLevel::kInfo, "manifest", previous ? "reloaded" : "loaded",
            {{"file", file.string()}, {"municipality", next->manifest.municipality_id},
             {"mini_apps", std::to_string(next->apps.size())},

@@ -44,6 +44,15 @@ HttpResponse delete_resident(const MunicipalitySnapshot& m, const identity::Acco
                       "these mini-apps could not erase your data yet, so your account was kept; "
                       "please retry: " + list);
   }
+  // Mini-apps of the manifest that are disabled now still hold data: their erasure waits, under
+  // their pairwise subject, until they are enabled again (Municipalities::load runs it).
+  for (const MiniAppEntry& entry : m.manifest.mini_apps) {
+    if (m.find(entry.id)) continue;
+    std::string subject = m.identity->pairwise_subject(entry.id, account.public_id);
+    if (!m.identity->accounts().add_pending_erasure(entry.id, subject)) {
+      return json_error(500, "internal", "deleting the account failed; please retry");
+    }
+  }
   if (Status s = m.identity->accounts().delete_account(account.id); !s) {
     return json_error(500, "internal", "deleting the account failed; please retry");
   }

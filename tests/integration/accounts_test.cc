@@ -541,3 +541,22 @@ TEST_CASE("audience: a visitor account sees the visitors' home; residents can sw
   CHECK(parse(switched).at("audience").as_string() == "resident");
   CHECK(parse(get(c, "/api/v1/me/apps", token)).at("apps").as_array()[0].at("id").as_string() == "town");
 }
+
+TEST_CASE("a mini-app disabled during an account deletion erases when it is enabled again") {
+  TestServer s;
+  auto manifest = [](bool b_enabled) {
+    return manifest_json("demo", "localhost", std::string(R"(
+      {"id": "notes-a", "name": "A", "plugin": "notes.so"},
+      {"id": "notes-b", "name": "B", "plugin": "notes.so", "enabled": )") + (b_enabled ? "true" : "false") + "}");
+  };
+  REQUIRE(s.load("m.json", manifest(true)).empty());
+  HttpClient c(s.port());
+  std::string token(register_account(c, "gone@example.jp").at("access_token").as_string());
+  c.request("POST", "/apps/notes-b/notes", "localhost", {{"Authorization", "Bearer " + token}}, "in b");
+  REQUIRE(note_rows(s.dir / "data/demo/apps/notes-b.db") == 1);
+  REQUIRE(s.load("m.json", manifest(false)).empty());  // notes-b disabled
+  CHECK(with_body(c, "DELETE", "/api/v1/me", token, {{"password", "correct horse battery"}}).status == 204);
+  CHECK(note_rows(s.dir / "data/demo/apps/notes-b.db") == 1);  // not reachable yet
+  REQUIRE(s.load("m.json", manifest(true)).empty());   // enabled again: the erasure runs
+  CHECK(note_rows(s.dir / "data/demo/apps/notes-b.db") == 0);
+}
