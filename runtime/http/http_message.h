@@ -45,7 +45,10 @@ using CancelTask = std::function<void()>;
 using ScheduleAfter =
     std::function<CancelTask(std::chrono::milliseconds delay, std::function<void()> task)>;
 
-// {"error":{"code":…,"message":…}} with that status.
+// {"error":{"code":…,"message":…}} — the runtime's one error body, for its own answers and for
+// the answers it gives on a plugin's behalf.
+std::string json_error_body(std::string_view code, std::string_view message);
+// That body with that status.
 HttpResponse json_error(unsigned status, std::string_view code, std::string_view message);
 
 }  // namespace machi

@@ -5,8 +5,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
 
 #include "runtime/http/http_shared.h"
 #include "runtime/log/log.h"
@@ -15,14 +13,6 @@ namespace machi {
 
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
-
-HttpResponse json_error(unsigned status, std::string_view code, std::string_view message) {
-  boost::json::object error{{"code", code}, {"message", message}};
-  HttpResponse r;
-  r.status = status;
-  r.body = boost::json::serialize(boost::json::object{{"error", std::move(error)}});
-  return r;
-}
 
 namespace {
 

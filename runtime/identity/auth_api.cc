@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <regex>
 
 #include "runtime/identity/auth_helpers.h"
 #include "runtime/identity/base64url.h"
@@ -299,16 +298,11 @@ HttpResponse AuthApi::close_session(const HttpRequest& r, MunicipalityIdentity& 
   HttpResponse error;
   auto account = authenticated_account(r, id, issuer, error);  // checks the CSRF token
   if (!account) return error;
-  std::string_view cookie = r.header("cookie");
-  std::string name = std::string(MunicipalityIdentity::kSessionCookie) + "=";
-  size_t at = cookie.find(name);
-  if (at != std::string_view::npos) {
-    std::string_view value = cookie.substr(at + name.size());
-    value = value.substr(0, value.find(';'));
-    id.accounts().delete_session(sha256_hex(value));
-  }
+  std::string_view session = MunicipalityIdentity::session_cookie(r.header("cookie"));
+  if (!session.empty()) id.accounts().delete_session(sha256_hex(session));
   HttpResponse done = no_content();
-  done.headers.emplace_back("set-cookie", name + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+  done.headers.emplace_back("set-cookie", std::string(MunicipalityIdentity::kSessionCookie) +
+                                              "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
   return done;
 }
 
@@ -395,9 +389,8 @@ HttpResponse AuthApi::update_profile(const HttpRequest& r, MunicipalityIdentity&
         const json::value* name = o ? o->if_contains("name") : nullptr;
         const json::value* birth = o ? o->if_contains("birthdate") : nullptr;
         const json::value* relation = o ? o->if_contains("relation") : nullptr;
-        static const std::regex kDate(R"(\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))");
         if (!name || !name->is_string() || name->as_string().empty() || !birth || !birth->is_string() ||
-            !std::regex_match(std::string(birth->as_string()), kDate) ||
+            !is_iso_date(birth->as_string()) ||
             (relation && !relation->is_string())) {
           return json_error(400, "invalid_profile",
                             at + ": needs name and birthdate (YYYY-MM-DD); relation is a string");

@@ -4,7 +4,9 @@
 #include <boost/json/serialize.hpp>
 
 #include <memory>
-#include <regex>
+#include <sstream>
+
+#include <date/date.h>
 
 #include "runtime/identity/base64url.h"
 #include "runtime/identity/jwt.h"
@@ -28,12 +30,16 @@ std::string claimed_issuer(std::string_view token) {
   return iss && iss->is_string() ? std::string(iss->as_string()) : "";
 }
 
-bool valid_date(const std::string& d) {
-  static const std::regex kDate(R"(\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))");
-  return std::regex_match(d, kDate);
-}
-
 }  // namespace
+
+bool is_iso_date(std::string_view text) {
+  if (text.size() != 10) return false;
+  std::istringstream in{std::string(text)};
+  date::year_month_day day{};
+  in >> date::parse("%Y-%m-%d", day);
+  return !in.fail() && day.ok() && in.peek() == std::char_traits<char>::eof() &&
+         date::format("%Y-%m-%d", day) == text;
+}
 
 Result<VerifiedAttributes> verify_ekyc_assertion(std::string_view assertion,
                                                  const std::vector<TrustedVerifier>& verifiers,
@@ -75,7 +81,7 @@ Result<VerifiedAttributes> verify_ekyc_assertion(std::string_view assertion,
   const json::value* birth = v ? v->if_contains("birthdate") : nullptr;
   const json::value* address = v ? v->if_contains("address") : nullptr;
   if (!legal || !legal->is_string() || legal->as_string().empty() || !birth ||
-      !birth->is_string() || !valid_date(std::string(birth->as_string())) || !address ||
+      !birth->is_string() || !is_iso_date(birth->as_string()) || !address ||
       !address->is_object()) {
     return Status::error("invalid assertion: verified.legal_name, verified.birthdate "
                          "(YYYY-MM-DD) and verified.address (object) are required");

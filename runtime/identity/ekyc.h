@@ -28,6 +28,9 @@ struct VerifiedAttributes {
   std::string address_json;  // JSON object
 };
 
+// A calendar date written YYYY-MM-DD (checked with the date library: 2025-02-30 is not one).
+bool is_iso_date(std::string_view text);
+
 Result<VerifiedAttributes> verify_ekyc_assertion(std::string_view assertion,
                                                  const std::vector<TrustedVerifier>& verifiers,
                                                  const std::string& audience);

@@ -187,6 +187,10 @@ std::string_view cookie_value(std::string_view header, std::string_view name) {
 
 }  // namespace
 
+std::string_view MunicipalityIdentity::session_cookie(std::string_view cookie_header) {
+  return cookie_value(cookie_header, kSessionCookie);
+}
+
 MunicipalityIdentity::Caller MunicipalityIdentity::authenticate_request(
     std::string_view authorization, std::string_view cookie, std::string_view csrf_header,
     std::string_view method, const std::string& issuer) const {
@@ -196,7 +200,7 @@ MunicipalityIdentity::Caller MunicipalityIdentity::authenticate_request(
     if (!principal) return {401, principal.error(), {}};
     return {200, "", std::move(principal).value()};
   }
-  std::string_view session_id = cookie_value(cookie, kSessionCookie);
+  std::string_view session_id = session_cookie(cookie);
   if (session_id.empty()) return caller;  // anonymous
   auto session = accounts_->session(detail::sha256_hex(session_id), unix_now() * 1000);
   if (!session) return {401, "invalid session: signed out or expired", {}};

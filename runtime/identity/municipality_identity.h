@@ -63,6 +63,8 @@ class MunicipalityIdentity {
                               std::string_view csrf_header, std::string_view method,
                               const std::string& issuer) const;
   static constexpr const char* kSessionCookie = "machi_session";
+  // The session id in a Cookie header, or "".
+  static std::string_view session_cookie(std::string_view cookie_header);
   // The resident's id as one mini-app sees it: stable for that mini-app, unrelated across
   // mini-apps (HMAC-SHA256 with the municipality's pairwise secret).
   std::string pairwise_subject(std::string_view mount_id, std::string_view public_id) const;

@@ -33,11 +33,6 @@ class TokenCache {
     entries_[std::string(token)] = Entry{std::move(value), expires};
   }
 
-  void clear() {
-    std::unique_lock lock(mutex_);
-    entries_.clear();
-  }
-
   size_t size() const {
     std::shared_lock lock(mutex_);
     return entries_.size();

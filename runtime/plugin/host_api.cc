@@ -3,6 +3,7 @@
 #include <chrono>
 #include <string_view>
 
+#include "runtime/http/http_message.h"
 #include "runtime/log/log.h"
 #include "runtime/plugin/instance_context.h"
 #include "runtime/storage/plugin_statement.h"
@@ -132,8 +133,7 @@ machi_status host_complete(machi_instance_ctx* ctx, uint64_t token, const machi_
   if (machi_status status = copy_response(r, copy, error); status != MACHI_OK) {
     // A malformed late answer still has to answer the client: 500, and the plugin learns why.
     PluginResponse failure{500, "application/json",
-                           R"({"error":{"code":"plugin_failed","message":"the mini-app gave a malformed answer"}})",
-                           {}};
+                           json_error_body("plugin_failed", "the mini-app gave a malformed answer"), {}};
     ctx->pending.complete(token, std::move(failure));
     return fail(status, "complete: " + error);
   }

@@ -28,15 +28,6 @@ int64_t retry_delay_ms(uint32_t attempt) {
 
 }  // namespace
 
-std::string json_error_body(std::string_view code, std::string_view message) {
-  boost::json::object error;
-  error["code"] = code;
-  error["message"] = message;
-  boost::json::object body;
-  body["error"] = std::move(error);
-  return boost::json::serialize(body);
-}
-
 PluginInstance::PluginInstance(std::shared_ptr<const LoadedPlugin> plugin,
                                std::unique_ptr<machi_instance_ctx> ctx)
     : plugin_(std::move(plugin)), ctx_(std::move(ctx)) {}

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/http/http_message.h"
 #include "runtime/live/live_hub.h"
 #include "runtime/plugin/plugin_loader.h"
 #include "runtime/plugin/plugin_types.h"
@@ -93,8 +94,5 @@ class PluginInstance {
 // A failure status means the hook itself misbehaved (malformed problem list).
 Result<std::vector<ConfigProblem>> validate_config(const LoadedPlugin& plugin,
                                                    std::string_view config_json);
-
-// {"error":{"code":…,"message":…}} — the runtime's one error body.
-std::string json_error_body(std::string_view code, std::string_view message);
 
 }  // namespace machi

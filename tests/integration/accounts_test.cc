@@ -279,12 +279,20 @@ TEST_CASE("if a mini-app cannot erase, the account is kept and the resident can 
 
 #include "tests/support/test_verifier.h"
 
+namespace {
+
+// `manifest` trusting `verifier` for eKYC.
+std::string trusting(std::string manifest, const TestVerifier& verifier) {
+  manifest.insert(1, "\"verifiers\": [" + verifier.manifest_entry() + "], ");
+  return manifest;
+}
+
+}  // namespace
+
 TEST_CASE("eKYC: a trusted verifier's assertion with our nonce raises the account to verified") {
   TestServer s;
   TestVerifier verifier;
-  std::string manifest = manifest_json("demo", "localhost", kApps);
-  manifest.insert(1, "\"verifiers\": [" + verifier.manifest_entry() + "], ");
-  REQUIRE(s.load("m.json", manifest).empty());
+  REQUIRE(s.load("m.json", trusting(manifest_json("demo", "localhost", kApps), verifier)).empty());
   HttpClient c(s.port());
   auto registered = register_account(c, "verify@example.jp");
   std::string access(registered.at("access_token").as_string());
@@ -319,9 +327,7 @@ TEST_CASE("eKYC: a trusted verifier's assertion with our nonce raises the accoun
 TEST_CASE("eKYC attacks: untrusted verifier, wrong audience or type, expired, foreign nonce") {
   TestServer s;
   TestVerifier verifier;
-  std::string manifest = manifest_json("demo", "localhost", kApps);
-  manifest.insert(1, "\"verifiers\": [" + verifier.manifest_entry() + "], ");
-  REQUIRE(s.load("m.json", manifest).empty());
+  REQUIRE(s.load("m.json", trusting(manifest_json("demo", "localhost", kApps), verifier)).empty());
   HttpClient c(s.port());
   std::string mine(register_account(c, "mine@example.jp").at("access_token").as_string());
   std::string theirs(register_account(c, "theirs@example.jp").at("access_token").as_string());
@@ -355,11 +361,9 @@ TEST_CASE("eKYC attacks: untrusted verifier, wrong audience or type, expired, fo
 TEST_CASE("consent: a mini-app gets granted claims only after the resident accepts them") {
   TestServer s;
   TestVerifier verifier;
-  std::string manifest = manifest_json("demo", "localhost", R"(
+  REQUIRE(s.load("m.json", trusting(manifest_json("demo", "localhost", R"(
     {"id": "notes-a", "name": "A", "plugin": "notes.so", "grants": ["name", "birthdate", "district"]},
-    {"id": "notes-b", "name": "B", "plugin": "notes.so"})");
-  manifest.insert(1, "\"verifiers\": [" + verifier.manifest_entry() + "], ");
-  REQUIRE(s.load("m.json", manifest).empty());
+    {"id": "notes-b", "name": "B", "plugin": "notes.so"})"), verifier)).empty());
   HttpClient c(s.port());
   auto registered = register_account(c, "consent@example.jp");
   std::string token(registered.at("access_token").as_string());
