@@ -65,9 +65,9 @@ Result<std::shared_ptr<const Principal>> MunicipalityIdentity::authenticate(
   }
   std::string_view token = authorization.substr(kScheme.size());
   int64_t now = unix_now();
-  if (auto cached = verified_.find(token, now); cached && (*cached)->issuer == issuer) {
-    return std::move(*cached);
-  }
+  // The issuer is part of the key: a token verified under an earlier public_url never matches.
+  CacheKey key = cache_key({issuer, token});
+  if (auto cached = verified_.find(key, now)) return std::move(*cached);
   auto claims = verify_jwt(token, access_token_rules(issuer), key_lookup());
   if (!claims) return claims.status();
   auto text = [&](const char* name) {
@@ -86,23 +86,24 @@ Result<std::shared_ptr<const Principal>> MunicipalityIdentity::authenticate(
   // accept the token, never longer.
   const boost::json::value* exp = claims->if_contains("exp");
   std::shared_ptr<const Principal> shared = std::move(p);
-  if (exp && exp->is_int64()) verified_.insert(token, shared, exp->as_int64() + 30);
+  if (exp && exp->is_int64()) verified_.insert(key, shared, exp->as_int64() + 30);
   return shared;
 }
 
 std::string MunicipalityIdentity::pairwise_subject(std::string_view mount_id,
                                                    std::string_view public_id) const {
+  CacheKey key = cache_key({mount_id, public_id});
+  if (auto known = pairwise_.find(key, 0)) return *known;
   std::string message;
   message.reserve(municipality_id_.size() + mount_id.size() + public_id.size() + 2);
   message.append(municipality_id_).append("/").append(mount_id).append("/").append(public_id);
-  if (auto known = pairwise_.find(message, 0)) return *known;
   const std::string& secret = accounts_->pairwise_secret();
   unsigned char mac[32];
   unsigned int length = 0;
   HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
        reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &length);
   std::string subject = base64url_encode(std::string_view(reinterpret_cast<const char*>(mac), length));
-  pairwise_.insert(message, subject, INT64_MAX);
+  pairwise_.insert(key, subject, INT64_MAX);
   return subject;
 }
 
@@ -131,9 +132,10 @@ MunicipalityIdentity::ClaimList MunicipalityIdentity::disclosed_claims(
   // The generation is part of the key: after any consent or profile change, older entries can
   // no longer match (they age out when the bounded cache fills).
   uint64_t generation = accounts_->disclosure_generation();
-  std::string key = std::to_string(generation) + "/" + std::string(public_id) + "/" +
-                    std::string(mount_id);
-  for (const auto& g : grants) key += "/" + g;
+  std::string parts = std::to_string(generation) + "/" + std::string(public_id) + "/" +
+                      std::string(mount_id);
+  for (const auto& g : grants) parts += "/" + g;
+  CacheKey key = cache_key({parts});
   if (auto cached = disclosed_.find(key, 0)) return *cached;
 
   ClaimList claims;
