@@ -8,6 +8,8 @@
 namespace machi::identity {
 namespace {
 
+using storage::Query;
+
 // Schema steps, applied in order once each (PRAGMA user_version counts them). Append only.
 constexpr const char* kMigrations[] = {R"sql(
 CREATE TABLE IF NOT EXISTS accounts(
@@ -96,64 +98,32 @@ CREATE TABLE pending_erasures(
   mount_id TEXT NOT NULL,
   subject TEXT NOT NULL,
   PRIMARY KEY(mount_id, subject)) WITHOUT ROWID;
+)sql",
+R"sql(
+CREATE TABLE subjects(
+  mount_id TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  PRIMARY KEY(mount_id, subject)) WITHOUT ROWID;
+CREATE INDEX subjects_account ON subjects(account_id);
+CREATE TABLE notifications(
+  id INTEGER PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  source TEXT NOT NULL,
+  idem_key TEXT NOT NULL,
+  category TEXT NOT NULL,
+  title TEXT NOT NULL,
+  body TEXT NOT NULL,
+  link TEXT NOT NULL,
+  urgency TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER,
+  read_ms INTEGER,
+  broadcast_id INTEGER,
+  UNIQUE(account_id, source, idem_key));
+CREATE INDEX notifications_inbox ON notifications(account_id);
+CREATE INDEX notifications_unread ON notifications(account_id, read_ms);
 )sql"};
-
-Status migrate(sqlite3* db, const std::filesystem::path& file) {
-  sqlite3_stmt* stmt = nullptr;
-  sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr);
-  int version = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : 0;
-  sqlite3_finalize(stmt);
-  int steps = static_cast<int>(std::size(kMigrations));
-  if (version > steps) {
-    return Status::error("database " + file.string() + ": schema version " + std::to_string(version) +
-                         " is newer than this runtime's " + std::to_string(steps));
-  }
-  for (int i = version; i < steps; ++i) {
-    std::string sql = std::string("BEGIN IMMEDIATE;") + kMigrations[i] +
-                      "PRAGMA user_version = " + std::to_string(i + 1) + ";COMMIT;";
-    char* error = nullptr;
-    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-      std::string message = "database " + file.string() + ": migration " + std::to_string(i + 1) +
-                            " failed: " + (error ? error : "?");
-      sqlite3_free(error);
-      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-      return Status::error(message);
-    }
-  }
-  return Status::ok();
-}
-
-// A prepared statement for the duration of one call.
-class Query {
- public:
-  Query(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-  ~Query() { sqlite3_finalize(stmt_); }
-  Query& bind(int i, std::string_view v) {
-    sqlite3_bind_text64(stmt_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-    return *this;
-  }
-  Query& bind_blob(int i, std::string_view v) {
-    sqlite3_bind_blob64(stmt_, i, v.data(), v.size(), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Query& bind(int i, int64_t v) {
-    sqlite3_bind_int64(stmt_, i, v);
-    return *this;
-  }
-  int step() { return sqlite3_step(stmt_); }
-  std::string text(int c) {
-    const unsigned char* t = sqlite3_column_text(stmt_, c);
-    return t ? reinterpret_cast<const char*>(t) : "";
-  }
-  int64_t integer(int c) { return sqlite3_column_int64(stmt_, c); }
-  std::string blob(int c) {
-    const char* b = static_cast<const char*>(sqlite3_column_blob(stmt_, c));
-    return std::string(b ? b : "", static_cast<size_t>(sqlite3_column_bytes(stmt_, c)));
-  }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-};
 
 std::string random_bytes(size_t n) {
   std::string bytes(n, '\0');
@@ -175,10 +145,11 @@ int64_t backoff_ms(int64_t failures) {
 Result<std::unique_ptr<AccountStore>> AccountStore::open(const std::filesystem::path& file) {
   auto db = storage::open_database(file);
   if (!db) return db.status();
-  if (Status s = migrate(db.value().get(), file); !s) return s;
+  if (Status s = storage::migrate(db.value().get(), file, kMigrations); !s) return s;
   std::unique_ptr<AccountStore> store(new AccountStore());
   store->db_ = std::move(db).value();
   sqlite3* raw = store->db_.get();
+  store->notifications_ = std::make_unique<notify::NotificationStore>(raw, store->mutex_);
   Query read(raw, "SELECT value FROM secrets WHERE name = 'pairwise'");
   if (read.step() == SQLITE_ROW) {
     store->pairwise_secret_ = read.blob(0);
@@ -557,6 +528,24 @@ int64_t AccountStore::record_failure(std::string_view key, int64_t now_ms) {
 void AccountStore::clear_failures(std::string_view key) {
   std::lock_guard lock(mutex_);
   Query(db_.get(), "DELETE FROM sign_in_backoff WHERE key = ?1").bind(1, key).step();
+}
+
+Status AccountStore::remember_subject(std::string_view mount_id, std::string_view subject,
+                                      int64_t account_id) {
+  std::lock_guard lock(mutex_);
+  Query q(db_.get(), "INSERT OR IGNORE INTO subjects(mount_id, subject, account_id) VALUES(?1, ?2, ?3)");
+  q.bind(1, mount_id).bind(2, subject).bind(3, account_id);
+  if (q.step() != SQLITE_DONE) return Status::error(std::string("remembering a subject: ") + sqlite3_errmsg(db_.get()));
+  return Status::ok();
+}
+
+std::optional<int64_t> AccountStore::account_for_subject(std::string_view mount_id,
+                                                         std::string_view subject) {
+  std::lock_guard lock(mutex_);
+  Query q(db_.get(), "SELECT account_id FROM subjects WHERE mount_id = ?1 AND subject = ?2");
+  q.bind(1, mount_id).bind(2, subject);
+  if (q.step() != SQLITE_ROW) return std::nullopt;
+  return q.integer(0);
 }
 
 }  // namespace machi::identity

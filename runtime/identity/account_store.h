@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/notify/notification_store.h"
 #include "runtime/status.h"
 #include "runtime/storage/sqlite_open.h"
 
@@ -118,6 +119,14 @@ class AccountStore {
 
   // Erasures owed by mini-apps that were disabled when a resident deleted their account: run
   // when the mini-app is enabled again (the subject is that mini-app's pairwise subject).
+  // Pairwise subjects the runtime has handed to a mini-app, so the mini-app can address the
+  // resident later (notify) by the only id it knows. Deleted with the account.
+  Status remember_subject(std::string_view mount_id, std::string_view subject, int64_t account_id);
+  std::optional<int64_t> account_for_subject(std::string_view mount_id, std::string_view subject);
+
+  // The resident's in-app inbox (same database and lock).
+  notify::NotificationStore& notifications() { return *notifications_; }
+
   Status add_pending_erasure(std::string_view mount_id, std::string_view subject);
   std::vector<std::string> pending_erasures(std::string_view mount_id);
   void remove_pending_erasure(std::string_view mount_id, std::string_view subject);
@@ -139,6 +148,7 @@ class AccountStore {
   storage::SqliteHandle db_;
   std::string pairwise_secret_;
   std::atomic<uint64_t> disclosure_generation_{0};
+  std::unique_ptr<notify::NotificationStore> notifications_;
 };
 
 }  // namespace machi::identity

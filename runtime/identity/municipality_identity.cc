@@ -103,6 +103,10 @@ std::string MunicipalityIdentity::pairwise_subject(std::string_view mount_id,
   HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
        reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &length);
   std::string subject = base64url_encode(std::string_view(reinterpret_cast<const char*>(mac), length));
+  // Remembered once per (mini-app, resident), so the mini-app can address the resident later
+  // (notify) by the only id it has. Only cached when remembered: a failure retries next time.
+  auto account = accounts_->by_public_id(public_id);
+  if (account && !accounts_->remember_subject(mount_id, subject, account->id)) return subject;
   pairwise_.insert(key, subject, INT64_MAX);
   return subject;
 }

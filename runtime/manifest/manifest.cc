@@ -190,6 +190,7 @@ void read_mini_app(const json::value& item, size_t index, std::vector<ManifestPr
   }
   e.deadline = std::chrono::milliseconds(r.integer("deadline_ms", 5000, 10, 120000));
   e.concurrency = static_cast<int>(r.integer("concurrency", 64, 1, 100000));
+  e.job_quota = r.integer("job_quota", 500000, 0, 10000000);
   e.grants = r.strings("grants", false, valid_grant, "is not a grantable claim (see docs/manifest.md)");
   if (const json::value* config = r.find("config", false)) {
     if (config->is_object()) e.config_json = json::serialize(*config);

@@ -26,6 +26,7 @@ struct MiniAppEntry {
   bool for_visitors = false;  // audience "visitors": the visitor home, no account needed
   std::chrono::milliseconds deadline{5000};
   int concurrency = 64;       // in-flight requests to this mini-app at most (503 beyond)
+  int64_t job_quota = 500000;  // scheduled jobs its instance may keep (host schedule refuses beyond)
   std::vector<std::string> grants;  // claim names this mini-app may receive
   std::string config_json = "{}";
   size_t index = 0;           // position in the file's mini_apps array, for pointers

@@ -5,7 +5,9 @@
 
 #include "runtime/http/http_message.h"
 #include "runtime/log/log.h"
+#include "runtime/notify/notification.h"
 #include "runtime/plugin/instance_context.h"
+#include "runtime/scheduler/local_time.h"
 #include "runtime/storage/plugin_statement.h"
 
 namespace machi {
@@ -250,8 +252,43 @@ machi_status host_schedule(machi_instance_ctx* ctx, machi_str key, int64_t due_u
     return fail(MACHI_ERR_INVALID_STATE, "schedule: the plugin has no on_event hook to deliver to");
   }
   return store_call("schedule", ctx, [&](auto& s, auto& e) {
-    return s.schedule(view(key), due_unix_ms, view(payload), e);
+    return s.schedule(view(key), due_unix_ms, 0, view(payload), ctx->job_quota, e);
   });
+}
+machi_status host_schedule_until(machi_instance_ctx* ctx, machi_str key, int64_t due_unix_ms,
+                                 int64_t expires_unix_ms, machi_str payload) {
+  MACHI_REQUIRE(ctx, "schedule_until: ctx is NULL");
+  if (!ctx->has_on_event) {
+    return fail(MACHI_ERR_INVALID_STATE,
+                "schedule_until: the plugin has no on_event hook to deliver to");
+  }
+  if (expires_unix_ms < 0) return fail(MACHI_ERR_INVALID_ARGUMENT, "schedule_until: negative expiry");
+  return store_call("schedule_until", ctx, [&](auto& s, auto& e) {
+    return s.schedule(view(key), due_unix_ms, expires_unix_ms, view(payload), ctx->job_quota, e);
+  });
+}
+
+machi_status host_notify(machi_instance_ctx* ctx, machi_str subject, machi_str notification) {
+  MACHI_REQUIRE(ctx, "notify: ctx is NULL");
+  if (notification.len > notify::kMaxJsonBytes) {
+    return fail(MACHI_ERR_TOO_LARGE, "notify: notification JSON over 8 KiB");
+  }
+  auto checked = notify::parse_notification(view(notification), unix_now_ms());
+  if (!checked) return fail(MACHI_ERR_INVALID_ARGUMENT, "notify: " + checked.error());
+  if (!ctx->known_subject || !ctx->known_subject(view(subject))) {
+    return fail(MACHI_ERR_NOT_FOUND, "notify: no resident has that subject in this mini-app");
+  }
+  return store_call("notify", ctx, [&](auto& s, auto& e) {
+    return s.enqueue_notification(view(subject), view(notification), e);
+  });
+}
+
+machi_status host_local_time_to_unix(machi_instance_ctx* ctx, machi_str text, int64_t* out) {
+  MACHI_REQUIRE(ctx && out, "local_time_to_unix: NULL argument");
+  auto instant = local_to_unix_ms(ctx->timezone, view(text));
+  if (!instant) return fail(MACHI_ERR_INVALID_ARGUMENT, "local_time_to_unix: " + instant.error());
+  *out = instant.value();
+  return MACHI_OK;
 }
 machi_status host_cancel(machi_instance_ctx* ctx, machi_str key) {
   return store_call("cancel", ctx, [&](auto& s, auto& e) { return s.cancel(view(key), e); });
@@ -330,6 +367,9 @@ const machi_host_api kHostApi = {
     host_cancel,
     host_publish,
     host_card_resolve,
+    host_notify,
+    host_schedule_until,
+    host_local_time_to_unix,
 };
 
 }  // namespace

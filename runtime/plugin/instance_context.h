@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -26,6 +27,9 @@ struct machi_instance_ctx {
   std::unique_ptr<machi::storage::PluginStore> store;
   machi::PendingTable pending;
   machi::LiveHub* live = nullptr;  // may be null: publish reaches nobody
+  std::string timezone;
+  int64_t job_quota = 0;
+  std::function<bool(std::string_view subject)> known_subject;
   std::atomic<bool> healthy{true};
 };
 

@@ -47,6 +47,9 @@ Result<std::unique_ptr<PluginInstance>> PluginInstance::create(
   ctx->deadline = options.deadline;
   ctx->store = std::move(store).value();
   ctx->live = options.live;
+  ctx->timezone = std::move(options.timezone);
+  ctx->job_quota = options.job_quota;
+  ctx->known_subject = std::move(options.known_subject);
 
   machi_instance_args args{};
   args.struct_size = sizeof(args);
@@ -226,6 +229,14 @@ size_t PluginInstance::deliver_due_events(int64_t now_unix_ms) {
   }
   size_t delivered = 0;
   for (const storage::ScheduledJob& job : jobs.value()) {
+    if (job.expires_ms != 0 && job.expires_ms <= now_unix_ms) {
+      // Past its own expiry (the runtime was down, or the mini-app disabled): dropped, not late.
+      log_line(LogLevel::kInfo, "scheduler", "job expired before delivery",
+               {{"mount", ctx_->mount_id}, {"key", job.key}});
+      Status dropped = ctx_->store->finish_job(job, true, 0);
+      if (!dropped) log_line(LogLevel::kError, "scheduler", dropped.message());
+      continue;
+    }
     machi_event event{};
     event.struct_size = sizeof(event);
     event.attempt = job.attempt + 1;
@@ -241,6 +252,25 @@ size_t PluginInstance::deliver_due_events(int64_t now_unix_ms) {
     delivered += ok ? 1 : 0;
   }
   return delivered;
+}
+
+size_t PluginInstance::drain_outbox(
+    const std::function<bool(const storage::OutboxItem&)>& deliver, size_t limit) {
+  auto items = ctx_->store->outbox(limit);
+  if (!items) {
+    log_line(LogLevel::kError, "notify", items.error(), {{"mount", ctx_->mount_id}});
+    return 0;
+  }
+  size_t removed = 0;
+  for (const storage::OutboxItem& item : items.value()) {
+    if (!deliver(item)) break;  // keep the order: retry from here on the next pass
+    if (Status s = ctx_->store->remove_outbox(item.seq); !s) {
+      log_line(LogLevel::kError, "notify", s.message(), {{"mount", ctx_->mount_id}});
+      break;
+    }
+    ++removed;
+  }
+  return removed;
 }
 
 Result<std::vector<ConfigProblem>> validate_config(const LoadedPlugin& plugin,

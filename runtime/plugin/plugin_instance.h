@@ -18,6 +18,7 @@
 #include "runtime/http/http_message.h"
 #include "runtime/live/live_hub.h"
 #include "runtime/plugin/plugin_loader.h"
+#include "runtime/storage/plugin_store.h"
 #include "runtime/plugin/plugin_types.h"
 #include "runtime/status.h"
 
@@ -32,6 +33,10 @@ struct InstanceOptions {
   std::filesystem::path database_file;
   LiveHub* live = nullptr;
   std::chrono::milliseconds deadline{5000};
+  std::string timezone = "Asia/Tokyo";  // IANA name, from the manifest (checked there)
+  int64_t job_quota = 500'000;            // scheduled jobs this instance may keep
+  // Whether a resident has this pairwise subject in this mount (for notify). Unset: nobody has.
+  std::function<bool(std::string_view subject)> known_subject;
 };
 
 struct HealthReport {
@@ -72,6 +77,11 @@ class PluginInstance {
   Status erase_subject(std::string_view subject);                 // ok without the hook
   // Delivers scheduled events due at `now_unix_ms`; returns how many the plugin accepted.
   size_t deliver_due_events(int64_t now_unix_ms);
+  // Hands each notification waiting in the instance's outbox to `deliver`, oldest first, and
+  // removes those it accepted (true). At most `limit` per call; returns how many were removed.
+  // A crash between deliver and the removal delivers that item again: `deliver` must be
+  // idempotent (the inbox is, by its key).
+  size_t drain_outbox(const std::function<bool(const storage::OutboxItem&)>& deliver, size_t limit);
 
   bool healthy() const;
   const LoadedPlugin& plugin() const { return *plugin_; }

@@ -26,6 +26,7 @@ std::string Municipalities::hostname_owner(const std::string& host,
 
 std::shared_ptr<const MunicipalitySnapshot> Municipalities::build(
     const Manifest& manifest, const MunicipalitySnapshot* previous,
+    const std::shared_ptr<identity::MunicipalityIdentity>& identity,
     std::vector<std::string>& problems) {
   auto snapshot = std::make_shared<MunicipalitySnapshot>();
   snapshot->manifest = manifest;
@@ -58,7 +59,8 @@ std::shared_ptr<const MunicipalitySnapshot> Municipalities::build(
     std::shared_ptr<const MountedApp> old = previous ? previous->find(entry.id) : nullptr;
     if (old && old->instance->plugin().sha256 == plugin.value()->sha256 &&
         old->entry.config_json == entry.config_json &&
-        old->entry.deadline == entry.deadline) {
+        old->entry.deadline == entry.deadline && old->entry.job_quota == entry.job_quota &&
+        previous->manifest.timezone == manifest.timezone) {
       mounted->instance = old->instance;  // unchanged: keep serving on the same instance
       mounted->in_flight = old->in_flight;
     } else {
@@ -70,6 +72,12 @@ std::shared_ptr<const MunicipalitySnapshot> Municipalities::build(
           options_.data_dir / manifest.municipality_id / "apps" / (entry.id + ".db");
       options.live = options_.live;
       options.deadline = entry.deadline;
+      options.timezone = manifest.timezone;
+      options.job_quota = entry.job_quota;
+      options.known_subject = [identity = std::weak_ptr(identity), mount = entry.id](std::string_view subject) {
+        auto id = identity.lock();
+        return id && id->accounts().account_for_subject(mount, subject).has_value();
+      };
       auto instance = PluginInstance::create(plugin.value(), options);
       if (!instance) {
         problems.push_back(where + instance.error());
@@ -126,7 +134,7 @@ std::vector<std::string> Municipalities::load(const std::filesystem::path& given
     identity = slot;
   }
   if (problems.empty()) {
-    next = build(manifest.value(), previous.get(), problems);
+    next = build(manifest.value(), previous.get(), identity, problems);
   }
   std::lock_guard lock(mutex_);
   Entry& entry = entries_[file];

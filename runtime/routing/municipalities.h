@@ -71,9 +71,10 @@ class Municipalities {
     std::shared_ptr<const MunicipalitySnapshot> snapshot;
     std::vector<std::string> problems;
   };
-  std::shared_ptr<const MunicipalitySnapshot> build(const Manifest& manifest,
-                                                    const MunicipalitySnapshot* previous,
-                                                    std::vector<std::string>& problems);
+  std::shared_ptr<const MunicipalitySnapshot> build(
+      const Manifest& manifest, const MunicipalitySnapshot* previous,
+      const std::shared_ptr<identity::MunicipalityIdentity>& identity,
+      std::vector<std::string>& problems);
   std::string hostname_owner(const std::string& host, const std::filesystem::path& except) const;
 
   PluginLoader& loader_;

@@ -10,6 +10,8 @@
 namespace machi::storage {
 namespace {
 
+using storage::Query;
+
 constexpr const char* kReservedPrefix = "_machi_";
 
 bool is_reserved_name(const char* name) {
@@ -85,16 +87,31 @@ constexpr const char* kJobsSchema =
     " attempt INTEGER NOT NULL DEFAULT 0,"
     " generation INTEGER NOT NULL DEFAULT 0"
     ") WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS _machi_jobs_due ON _machi_jobs(due_ms);";
+    "CREATE INDEX IF NOT EXISTS _machi_jobs_due ON _machi_jobs(due_ms);"
+    "CREATE TABLE IF NOT EXISTS _machi_outbox ("
+    " seq INTEGER PRIMARY KEY,"
+    " subject TEXT NOT NULL,"
+    " notification TEXT NOT NULL);";
+
+// Added after the first release of _machi_jobs: a job's own expiry (NULL: never).
+bool has_expiry_column(sqlite3* db) {
+  sqlite3_stmt* stmt = nullptr;
+  sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('_machi_jobs') WHERE name = 'expires_ms'",
+                     -1, &stmt, nullptr);
+  bool found = sqlite3_step(stmt) == SQLITE_ROW;
+  sqlite3_finalize(stmt);
+  return found;
+}
 
 // Host SQL on a connection: lifts the authorizer for the runtime's own tables.
 class HostMode {
  public:
-  explicit HostMode(StoreConnection& c) : c_(c) { c_.host_mode = true; }
-  ~HostMode() { c_.host_mode = false; }
+  explicit HostMode(StoreConnection& c) : c_(c), was_(c.host_mode) { c_.host_mode = true; }
+  ~HostMode() { c_.host_mode = was_; }  // nests: an inner host call leaves the outer one on
 
  private:
   StoreConnection& c_;
+  bool was_;
 };
 
 machi_status sql_too_long(std::string& error) {
@@ -126,6 +143,12 @@ Result<std::unique_ptr<PluginStore>> PluginStore::open(const std::filesystem::pa
   if (store->run_host_sql(*c.value(), kJobsSchema, error) != MACHI_OK) {
     return Status::error("database " + file.string() + ": cannot create _machi_jobs: " + error);
   }
+  if (!has_expiry_column(c.value()->db.get()) &&
+      store->run_host_sql(*c.value(), "ALTER TABLE _machi_jobs ADD COLUMN expires_ms INTEGER",
+                          error) != MACHI_OK) {
+    return Status::error("database " + file.string() + ": cannot add _machi_jobs.expires_ms: " + error);
+  }
+  if (Status s = store->count_jobs(); !s) return s;
   return store;
 }
 
@@ -250,8 +273,8 @@ machi_status PluginStore::rollback(std::string& error) {
   return transaction_control("ROLLBACK", true, error);
 }
 
-machi_status PluginStore::schedule(std::string_view key, int64_t due_ms,
-                                   std::string_view payload, std::string& error) {
+machi_status PluginStore::schedule(std::string_view key, int64_t due_ms, int64_t expires_ms,
+                                   std::string_view payload, int64_t quota, std::string& error) {
   if (key.empty() || key.size() > kMaxJobKey) {
     error = "job key must be 1–" + std::to_string(kMaxJobKey) + " bytes";
     return key.empty() ? MACHI_ERR_INVALID_ARGUMENT : MACHI_ERR_TOO_LARGE;
@@ -260,23 +283,55 @@ machi_status PluginStore::schedule(std::string_view key, int64_t due_ms,
     error = "job payload over " + std::to_string(kMaxJobPayload) + " bytes";
     return MACHI_ERR_TOO_LARGE;
   }
+  if (expires_ms != 0 && expires_ms <= due_ms) {
+    error = "a job's expiry must come after its due time";
+    return MACHI_ERR_INVALID_ARGUMENT;
+  }
   Result<StoreConnection*> c = connection(error);
   if (!c) return MACHI_ERR_STORAGE;
   HostMode host(*c.value());
   sqlite3* db = c.value()->db.get();
-  sqlite3_stmt* stmt = nullptr;
-  sqlite3_prepare_v2(db,
-                     "INSERT INTO _machi_jobs(key, due_ms, payload) VALUES(?1, ?2, ?3) "
-                     "ON CONFLICT(key) DO UPDATE SET due_ms = excluded.due_ms, "
-                     "payload = excluded.payload, attempt = 0, generation = generation + 1",
-                     -1, &stmt, nullptr);
-  sqlite3_bind_text64(stmt, 1, key.data(), key.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-  sqlite3_bind_int64(stmt, 2, due_ms);
-  sqlite3_bind_blob64(stmt, 3, payload.data(), payload.size(), SQLITE_TRANSIENT);
-  int rc = sqlite3_step(stmt);
-  if (rc != SQLITE_DONE) error = sqlite3_errmsg(db);
-  sqlite3_finalize(stmt);
-  return rc == SQLITE_DONE ? MACHI_OK : status_from_sqlite(rc);
+  Query existing(db, "SELECT 1 FROM _machi_jobs WHERE key = ?1");
+  existing.bind(1, key);
+  bool replacing = existing.step() == SQLITE_ROW;
+  if (!replacing && job_count_.load() >= quota) {
+    if (Status s = count_jobs(); !s) {
+      error = s.message();
+      return MACHI_ERR_STORAGE;
+    }
+    if (job_count_.load() >= quota) {
+      error = "job quota reached: this mini-app may keep at most " + std::to_string(quota) +
+              " scheduled jobs";
+      return MACHI_ERR_TOO_LARGE;
+    }
+  }
+  Query insert(db,
+               "INSERT INTO _machi_jobs(key, due_ms, payload, expires_ms) VALUES(?1, ?2, ?3, ?4) "
+               "ON CONFLICT(key) DO UPDATE SET due_ms = excluded.due_ms, "
+               "payload = excluded.payload, expires_ms = excluded.expires_ms, attempt = 0, "
+               "generation = generation + 1");
+  insert.bind(1, key).bind(2, due_ms).bind_blob(3, payload);
+  if (expires_ms != 0) insert.bind(4, expires_ms); else insert.bind_null(4);
+  int rc = insert.step();
+  if (rc != SQLITE_DONE) {
+    error = sqlite3_errmsg(db);
+    return status_from_sqlite(rc);
+  }
+  if (!replacing) ++job_count_;
+  return MACHI_OK;
+}
+
+Status PluginStore::count_jobs() {
+  std::string error;
+  Result<StoreConnection*> c = connection(error);
+  if (!c) return c.status();
+  HostMode host(*c.value());
+  Query q(c.value()->db.get(), "SELECT count(*) FROM _machi_jobs");
+  if (q.step() != SQLITE_ROW) {
+    return Status::error(file_.string() + ": counting jobs: " + sqlite3_errmsg(c.value()->db.get()));
+  }
+  job_count_ = q.integer(0);
+  return Status::ok();
 }
 
 machi_status PluginStore::cancel(std::string_view key, std::string& error) {
@@ -295,6 +350,7 @@ machi_status PluginStore::cancel(std::string_view key, std::string& error) {
     error = "no scheduled job with key '" + std::string(key) + "'";
     return MACHI_ERR_NOT_FOUND;
   }
+  --job_count_;
   return MACHI_OK;
 }
 
@@ -306,7 +362,8 @@ Result<std::vector<ScheduledJob>> PluginStore::due_jobs(int64_t now_ms, size_t l
   sqlite3* db = c.value()->db.get();
   sqlite3_stmt* stmt = nullptr;
   sqlite3_prepare_v2(db,
-                     "SELECT key, due_ms, payload, attempt, generation FROM _machi_jobs WHERE due_ms <= ?1 "
+                     "SELECT key, due_ms, payload, attempt, generation, coalesce(expires_ms, 0) FROM _machi_jobs "
+                     "WHERE due_ms <= ?1 "
                      "ORDER BY due_ms, key LIMIT ?2",
                      -1, &stmt, nullptr);
   sqlite3_bind_int64(stmt, 1, now_ms);
@@ -321,6 +378,7 @@ Result<std::vector<ScheduledJob>> PluginStore::due_jobs(int64_t now_ms, size_t l
     job.payload.assign(payload ? payload : "", sqlite3_column_bytes(stmt, 2));
     job.attempt = static_cast<uint32_t>(sqlite3_column_int64(stmt, 3));
     job.generation = sqlite3_column_int64(stmt, 4);
+    job.expires_ms = sqlite3_column_int64(stmt, 5);
     jobs.push_back(std::move(job));
   }
   if (rc != SQLITE_DONE) error = sqlite3_errmsg(db);
@@ -349,6 +407,52 @@ Status PluginStore::finish_job(const ScheduledJob& job, bool delivered, int64_t 
   if (rc != SQLITE_DONE) error = sqlite3_errmsg(db);
   sqlite3_finalize(stmt);
   if (rc != SQLITE_DONE) return Status::error(file_.string() + ": finishing job: " + error);
+  if (delivered && sqlite3_changes(db) == 1) --job_count_;
+  return Status::ok();
+}
+
+machi_status PluginStore::enqueue_notification(std::string_view subject, std::string_view json,
+                                               std::string& error) {
+  Result<StoreConnection*> c = connection(error);
+  if (!c) return MACHI_ERR_STORAGE;
+  HostMode host(*c.value());
+  sqlite3* db = c.value()->db.get();
+  Query insert(db, "INSERT INTO _machi_outbox(subject, notification) VALUES(?1, ?2)");
+  insert.bind(1, subject).bind(2, json);
+  int rc = insert.step();
+  if (rc != SQLITE_DONE) {
+    error = sqlite3_errmsg(db);
+    return status_from_sqlite(rc);
+  }
+  return MACHI_OK;
+}
+
+Result<std::vector<OutboxItem>> PluginStore::outbox(size_t limit) {
+  std::string error;
+  Result<StoreConnection*> c = connection(error);
+  if (!c) return c.status();
+  HostMode host(*c.value());
+  Query q(c.value()->db.get(), "SELECT seq, subject, notification FROM _machi_outbox ORDER BY seq LIMIT ?1");
+  q.bind(1, static_cast<int64_t>(limit));
+  std::vector<OutboxItem> items;
+  int rc;
+  while ((rc = q.step()) == SQLITE_ROW) items.push_back({q.integer(0), q.text(1), q.text(2)});
+  if (rc != SQLITE_DONE) {
+    return Status::error(file_.string() + ": reading the outbox: " + sqlite3_errmsg(c.value()->db.get()));
+  }
+  return items;
+}
+
+Status PluginStore::remove_outbox(int64_t seq) {
+  std::string error;
+  Result<StoreConnection*> c = connection(error);
+  if (!c) return c.status();
+  HostMode host(*c.value());
+  Query q(c.value()->db.get(), "DELETE FROM _machi_outbox WHERE seq = ?1");
+  q.bind(1, seq);
+  if (q.step() != SQLITE_DONE) {
+    return Status::error(file_.string() + ": clearing the outbox: " + sqlite3_errmsg(c.value()->db.get()));
+  }
   return Status::ok();
 }
 

@@ -12,6 +12,7 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -36,6 +37,15 @@ struct ScheduledJob {
   std::string payload;
   uint32_t attempt = 0;     // failed deliveries so far
   int64_t generation = 0;  // bumped when the plugin reschedules the key
+  int64_t expires_ms = 0;  // 0: never; a job not delivered by then is dropped
+};
+
+// A notification a plugin created, waiting in _machi_outbox for the runtime to move it into
+// the resident's inbox (the transactional outbox: it commits with the plugin's own transaction).
+struct OutboxItem {
+  int64_t seq = 0;
+  std::string subject;       // the pairwise subject the plugin addressed
+  std::string notification;  // the notification's JSON, checked when it was written
 };
 
 class PluginStore {
@@ -63,13 +73,22 @@ class PluginStore {
 
   // Jobs, on the calling thread's connection: inside the plugin's open transaction they commit
   // or roll back with it.
-  machi_status schedule(std::string_view key, int64_t due_ms, std::string_view payload,
-                        std::string& error);
+  // `quota`: at most that many jobs stored (MACHI_ERR_TOO_LARGE beyond); expires_ms 0 = never.
+  machi_status schedule(std::string_view key, int64_t due_ms, int64_t expires_ms,
+                        std::string_view payload, int64_t quota, std::string& error);
   machi_status cancel(std::string_view key, std::string& error);
   Result<std::vector<ScheduledJob>> due_jobs(int64_t now_ms, size_t limit);
   // After a delivery: success removes the job unless it was rescheduled meanwhile; failure
   // moves it to retry_at_ms and counts the attempt.
   Status finish_job(const ScheduledJob& job, bool delivered, int64_t retry_at_ms);
+  int64_t job_count() const { return job_count_.load(); }  // approximate (see schedule())
+
+  // The notification outbox. enqueue runs on the calling thread's connection (inside the
+  // plugin's transaction, if one is open); the runtime drains it from its own thread.
+  machi_status enqueue_notification(std::string_view subject, std::string_view json,
+                                    std::string& error);
+  Result<std::vector<OutboxItem>> outbox(size_t limit);
+  Status remove_outbox(int64_t seq);
 
  private:
   explicit PluginStore(std::filesystem::path file) : file_(std::move(file)) {}
@@ -77,7 +96,13 @@ class PluginStore {
   machi_status run_host_sql(StoreConnection& c, const char* sql, std::string& error);
   machi_status transaction_control(const char* sql, bool needs_open, std::string& error);
 
+  Status count_jobs();
+
   std::filesystem::path file_;
+  // Jobs stored, kept without a count(*) per schedule(): +1 for a new key, −1 for a delivered,
+  // dropped or cancelled one. A rolled-back schedule leaves it too high, so reaching the quota
+  // recounts exactly before refusing.
+  std::atomic<int64_t> job_count_{0};
   std::mutex mutex_;
   std::unordered_map<std::thread::id, std::unique_ptr<StoreConnection>> connections_;
 };

@@ -60,4 +60,29 @@ Result<std::string> read_pragma(sqlite3* db, const char* pragma) {
   return value;
 }
 
+Status migrate(sqlite3* db, const std::filesystem::path& file, std::span<const char* const> steps) {
+  sqlite3_stmt* stmt = nullptr;
+  sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr);
+  int version = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : 0;
+  sqlite3_finalize(stmt);
+  int known = static_cast<int>(steps.size());
+  if (version > known) {
+    return Status::error("database " + file.string() + ": schema version " + std::to_string(version) +
+                         " is newer than this runtime's " + std::to_string(known));
+  }
+  for (int i = version; i < known; ++i) {
+    std::string sql = std::string("BEGIN IMMEDIATE;") + steps[i] +
+                      "PRAGMA user_version = " + std::to_string(i + 1) + ";COMMIT;";
+    char* error = nullptr;
+    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+      std::string message = "database " + file.string() + ": migration " + std::to_string(i + 1) +
+                            " failed: " + (error ? error : "?");
+      sqlite3_free(error);
+      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+      return Status::error(message);
+    }
+  }
+  return Status::ok();
+}
+
 }  // namespace machi::storage

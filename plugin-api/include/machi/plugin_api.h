@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 #define MACHI_ABI_MAJOR 1
-#define MACHI_ABI_MINOR 1
+#define MACHI_ABI_MINOR 2
 
 /* The one symbol a plugin exports. */
 #define MACHI_NEGOTIATE_SYMBOL "machi_plugin_negotiate"
@@ -273,6 +273,35 @@ typedef struct machi_host_api {
    * identity provider). */
   machi_status (*card_resolve)(machi_request_handle* request, machi_str card_token,
                                machi_str* out_subject);
+
+  /* --- Since 1.2. Check host->abi_minor >= 2 before calling. ------------------------------- */
+
+  /* Notifies one resident, addressed by the pairwise subject this mini-app received for them.
+   * notification_json: {"key", "category", "title", "body"?, "link"?, "urgency"?,
+   * "expires_unix_ms"?} — key: idempotency key (≤ 128 bytes; the same key for the same resident
+   * is delivered once); category: [a-z0-9_-] ≤ 32 (residents mute categories); title ≤ 200
+   * bytes; body ≤ 2000 bytes; link: a path inside this mini-app ("/…"); urgency: low, normal
+   * (default), high or critical (disaster warnings: ignores quiet hours). The notification is
+   * written to this instance's own database (table _machi_outbox, on this thread's connection):
+   * inside a transaction it is committed with that transaction or not at all; the runtime then
+   * moves it to the resident's inbox and push channels. Copies. Thread: any hook's thread.
+   * Failures: MACHI_ERR_NOT_FOUND (no resident has that subject here), MACHI_ERR_INVALID_ARGUMENT
+   * (malformed JSON or field; last_error names it), MACHI_ERR_TOO_LARGE (JSON over 8 KiB). */
+  machi_status (*notify)(machi_instance_ctx* ctx, machi_str subject, machi_str notification_json);
+
+  /* schedule() with an expiry: a job not delivered by expires_unix_ms (for example because the
+   * runtime was down, or the mini-app disabled) is dropped instead of delivered late. 0 = never
+   * expires (same as schedule()). expires_unix_ms must be after due_unix_ms. Each instance keeps
+   * at most the manifest's job quota (MACHI_ERR_TOO_LARGE beyond; replacing a key always works). */
+  machi_status (*schedule_until)(machi_instance_ctx* ctx, machi_str key, int64_t due_unix_ms,
+                                 int64_t expires_unix_ms, machi_str payload);
+
+  /* Converts a local date and time in the municipality's time zone (the manifest's "timezone")
+   * to UTC milliseconds: "YYYY-MM-DDTHH:MM" or "YYYY-MM-DDTHH:MM:SS". A time that falls twice
+   * (clocks going back) is the earlier instant; one that does not exist (clocks going forward)
+   * is the instant the clocks changed. MACHI_ERR_INVALID_ARGUMENT for any other text. */
+  machi_status (*local_time_to_unix)(machi_instance_ctx* ctx, machi_str local_date_time,
+                                     int64_t* out_unix_ms);
 } machi_host_api;
 
 /* ---------------------------------------------------------------------------------------------

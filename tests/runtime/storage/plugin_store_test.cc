@@ -137,30 +137,32 @@ TEST_CASE("each thread's transaction is its own: uncommitted rows are invisible 
   CHECK(seen_elsewhere == 1);
 }
 
+constexpr int64_t kQuota = 1000;
+
 TEST_CASE("jobs: schedule replaces by key, cancel reports unknown keys, limits hold") {
   test::ScratchDir dir;
   auto store = open_store(dir / "p.db");
   std::string error;
-  CHECK(store->schedule("k", 100, "one", error) == MACHI_OK);
-  CHECK(store->schedule("k", 200, "two", error) == MACHI_OK);
+  CHECK(store->schedule("k", 100, 0, "one", kQuota, error) == MACHI_OK);
+  CHECK(store->schedule("k", 200, 0, "two", kQuota, error) == MACHI_OK);
   auto due = store->due_jobs(1000, 10);
   REQUIRE(due.value().size() == 1);
   CHECK(due.value()[0].due_ms == 200);
   CHECK(due.value()[0].payload == "two");
   CHECK(store->cancel("k", error) == MACHI_OK);
   CHECK(store->cancel("k", error) == MACHI_ERR_NOT_FOUND);
-  CHECK(store->schedule("", 1, "", error) == MACHI_ERR_INVALID_ARGUMENT);
-  CHECK(store->schedule(std::string(257, 'k'), 1, "", error) == MACHI_ERR_TOO_LARGE);
-  CHECK(store->schedule("big", 1, std::string(64 * 1024 + 1, 'x'), error) == MACHI_ERR_TOO_LARGE);
+  CHECK(store->schedule("", 1, 0, "", kQuota, error) == MACHI_ERR_INVALID_ARGUMENT);
+  CHECK(store->schedule(std::string(257, 'k'), 1, 0, "", kQuota, error) == MACHI_ERR_TOO_LARGE);
+  CHECK(store->schedule("big", 1, 0, std::string(64 * 1024 + 1, 'x'), kQuota, error) == MACHI_ERR_TOO_LARGE);
 }
 
 TEST_CASE("a job rescheduled during delivery is not removed by that delivery") {
   test::ScratchDir dir;
   auto store = open_store(dir / "p.db");
   std::string error;
-  REQUIRE(store->schedule("daily", 100, "", error) == MACHI_OK);
+  REQUIRE(store->schedule("daily", 100, 0, "", kQuota, error) == MACHI_OK);
   auto due = store->due_jobs(100, 10).value();
-  REQUIRE(store->schedule("daily", 100 + 86'400'000, "", error) == MACHI_OK);  // next day
+  REQUIRE(store->schedule("daily", 100 + 86'400'000, 0, "", kQuota, error) == MACHI_OK);  // next day
   CHECK(store->finish_job(due[0], true, 0).is_ok());
   auto later = store->due_jobs(100 + 86'400'000, 10).value();
   REQUIRE(later.size() == 1);
@@ -181,4 +183,92 @@ TEST_CASE("the attach fixture plugin sees every escape refused through the real 
   CHECK(result.size() == 9);
   CHECK_FALSE(std::filesystem::exists("/tmp/machi-attach-escape.db"));
   CHECK_FALSE(std::filesystem::exists("/tmp/machi-vacuum-escape.db"));
+}
+
+TEST_CASE("jobs: a per-instance quota refuses new keys but never a replacement") {
+  test::ScratchDir dir;
+  auto store = open_store(dir / "p.db");
+  std::string error;
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(store->schedule("k" + std::to_string(i), 100, 0, "", 3, error) == MACHI_OK);
+  }
+  CHECK(store->schedule("k3", 100, 0, "", 3, error) == MACHI_ERR_TOO_LARGE);
+  CHECK(error.find("quota") != std::string::npos);
+  CHECK(store->schedule("k1", 500, 0, "again", 3, error) == MACHI_OK);  // replacing is fine
+  CHECK(store->job_count() == 3);
+  REQUIRE(store->cancel("k0", error) == MACHI_OK);
+  CHECK(store->schedule("k3", 100, 0, "", 3, error) == MACHI_OK);  // room again
+  // A rolled-back schedule leaves the counter high; reaching the quota recounts exactly.
+  REQUIRE(store->cancel("k3", error) == MACHI_OK);
+  REQUIRE(store->begin(error) == MACHI_OK);
+  REQUIRE(store->schedule("ghost", 100, 0, "", 3, error) == MACHI_OK);
+  REQUIRE(store->rollback(error) == MACHI_OK);
+  CHECK(store->job_count() == 3);  // counted, though the row is gone
+  CHECK(store->schedule("real", 100, 0, "", 3, error) == MACHI_OK);
+  CHECK(store->job_count() == 3);
+}
+
+TEST_CASE("jobs: an expiry is stored, must follow the due time, and survives reopening") {
+  test::ScratchDir dir;
+  std::string error;
+  {
+    auto store = open_store(dir / "p.db");
+    CHECK(store->schedule("bad", 200, 100, "", kQuota, error) == MACHI_ERR_INVALID_ARGUMENT);
+    REQUIRE(store->schedule("soon", 100, 5000, "p", kQuota, error) == MACHI_OK);
+    REQUIRE(store->schedule("forever", 100, 0, "p", kQuota, error) == MACHI_OK);
+  }
+  auto store = open_store(dir / "p.db");
+  CHECK(store->job_count() == 2);
+  auto due = store->due_jobs(1000, 10).value();
+  REQUIRE(due.size() == 2);
+  CHECK(due[0].key == "forever");
+  CHECK(due[0].expires_ms == 0);
+  CHECK(due[1].key == "soon");
+  CHECK(due[1].expires_ms == 5000);
+}
+
+TEST_CASE("outbox: items commit and roll back with the plugin's transaction, drain in order") {
+  test::ScratchDir dir;
+  auto store = open_store(dir / "p.db");
+  std::string error;
+  REQUIRE(store->begin(error) == MACHI_OK);
+  REQUIRE(store->enqueue_notification("sub-a", R"({"key":"1"})", error) == MACHI_OK);
+  REQUIRE(store->rollback(error) == MACHI_OK);
+  CHECK(store->outbox(10).value().empty());
+  REQUIRE(store->begin(error) == MACHI_OK);
+  REQUIRE(store->enqueue_notification("sub-a", R"({"key":"2"})", error) == MACHI_OK);
+  REQUIRE(store->enqueue_notification("sub-b", R"({"key":"3"})", error) == MACHI_OK);
+  // Not visible to the runtime's own connection (another thread) before the commit.
+  size_t seen = 99;
+  std::thread([&] { seen = store->outbox(10).value().size(); }).join();
+  CHECK(seen == 0);
+  REQUIRE(store->commit(error) == MACHI_OK);
+  auto items = store->outbox(10).value();
+  REQUIRE(items.size() == 2);
+  CHECK(items[0].subject == "sub-a");
+  CHECK(items[1].notification == R"({"key":"3"})");
+  CHECK(store->remove_outbox(items[0].seq).is_ok());
+  CHECK(store->outbox(10).value().size() == 1);
+  // The plugin's own SQL cannot read or forge the outbox.
+  CHECK(exec(*store, "INSERT INTO _machi_outbox(subject, notification) VALUES('x', '{}')") ==
+        MACHI_ERR_DENIED);
+}
+
+TEST_CASE("a database from before job expiries gains the column and keeps its jobs") {
+  test::ScratchDir dir;
+  {
+    auto db = machi::storage::open_database(dir / "old.db");
+    REQUIRE(db);
+    REQUIRE(sqlite3_exec(db.value().get(),
+                         "CREATE TABLE _machi_jobs (key TEXT PRIMARY KEY, due_ms INTEGER NOT NULL,"
+                         " payload BLOB NOT NULL, attempt INTEGER NOT NULL DEFAULT 0,"
+                         " generation INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+                         "INSERT INTO _machi_jobs(key, due_ms, payload) VALUES('old', 5, 'x');",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+  }
+  auto store = open_store(dir / "old.db");
+  auto due = store->due_jobs(10, 10).value();
+  REQUIRE(due.size() == 1);
+  CHECK(due[0].key == "old");
+  CHECK(due[0].expires_ms == 0);
 }

@@ -1,0 +1,71 @@
+#include "runtime/notify/notifier.h"
+
+#include <boost/json/serialize.hpp>
+
+#include "runtime/log/log.h"
+#include "runtime/routing/municipalities.h"
+
+namespace machi::notify {
+
+std::string Notifier::inbox_channel(std::string_view municipality_id, std::string_view public_id) {
+  // "_inbox" cannot be a mount id (ids start with a letter), so no plugin can publish here.
+  return LiveHub::channel_key(municipality_id, "_inbox", public_id);
+}
+
+Result<NotificationStore::Added> Notifier::deliver(identity::MunicipalityIdentity& identity,
+                                                   std::string_view municipality_id,
+                                                   int64_t account_id, const Notification& n) {
+  auto added = identity.accounts().notifications().add(account_id, n);
+  if (!added || !added.value().inserted || !live_) return added;
+  auto account = identity.accounts().by_id(account_id);
+  if (!account) return added;
+  Notification stored = n;
+  stored.id = added.value().id;
+  boost::json::object event{{"type", "notification"}, {"notification", to_json(stored)}};
+  live_->publish(inbox_channel(municipality_id, account->public_id), boost::json::serialize(event));
+  return added;
+}
+
+size_t Notifier::relay(const MunicipalitySnapshot& m, int64_t now_ms) {
+  if (!m.identity) return 0;
+  size_t moved = 0;
+  for (const auto& app : m.apps) {
+    const std::string& mount = app->entry.id;
+    moved += app->instance->drain_outbox(
+        [&](const storage::OutboxItem& item) {
+          auto account = m.identity->accounts().account_for_subject(mount, item.subject);
+          if (!account) {
+            // The resident deleted their account after the plugin wrote this: nobody to tell.
+            log_line(LogLevel::kInfo, "notify", "recipient gone; notification dropped",
+                     {{"mini_app", mount}});
+            return true;
+          }
+          auto parsed = parse_notification(item.notification, 0);  // checked when written
+          if (!parsed) {
+            log_line(LogLevel::kError, "notify", "outbox item unreadable; dropped",
+                     {{"mini_app", mount}, {"reason", parsed.error()}});
+            return true;
+          }
+          Notification n = std::move(parsed).value();
+          if (n.expires_ms && *n.expires_ms <= now_ms) {
+            log_line(LogLevel::kInfo, "notify", "notification expired before delivery",
+                     {{"mini_app", mount}});
+            return true;
+          }
+          n.source = mount;
+          n.created_ms = now_ms;
+          if (!n.link.empty()) n.link = "/apps/" + mount + n.link;
+          auto added = deliver(*m.identity, m.manifest.municipality_id, *account, n);
+          if (!added) {
+            log_line(LogLevel::kError, "notify", "inbox write failed; retried",
+                     {{"mini_app", mount}, {"reason", added.error()}});
+            return false;
+          }
+          return true;
+        },
+        500);
+  }
+  return moved;
+}
+
+}  // namespace machi::notify

@@ -1,0 +1,19 @@
+// Wall-clock time for the scheduler and the host: now in UTC milliseconds, and a municipality's
+// local date-time (its IANA zone, real rules from the tz database) as a UTC instant.
+// Thread-safety: free functions (the tz database is loaded once, thread-safely).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "runtime/status.h"
+
+namespace machi {
+
+int64_t unix_now_ms();
+
+// "YYYY-MM-DDTHH:MM[:SS]" in `zone` → UTC ms. Ambiguous (clocks back): the earlier instant.
+// Nonexistent (clocks forward): the instant of the change.
+Result<int64_t> local_to_unix_ms(std::string_view zone, std::string_view local_date_time);
+
+}  // namespace machi

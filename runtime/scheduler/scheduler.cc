@@ -1,0 +1,37 @@
+#include "runtime/scheduler/scheduler.h"
+
+#include "runtime/scheduler/local_time.h"
+
+namespace machi {
+
+void Scheduler::tick() {
+  if (running_.exchange(true)) return;  // the last pass is still busy: skip this second
+  bool posted = pool_.try_post({[this] {
+                                  run_once();
+                                  running_ = false;
+                                },
+                                "scheduler pass"});
+  if (!posted) running_ = false;  // pool full: the next tick tries again
+}
+
+Scheduler::Pass Scheduler::run_once() {
+  Pass pass;
+  for (const auto& m : municipalities_.all()) {
+    for (const auto& app : m->apps) {
+      // Each batch reads the clock again: a long batch does not deliver later jobs early.
+      for (;;) {
+        size_t delivered = app->instance->deliver_due_events(unix_now_ms());
+        pass.events += delivered;
+        if (delivered < 100) break;
+      }
+    }
+    for (;;) {
+      size_t moved = notifier_.relay(*m, unix_now_ms());
+      pass.notifications += moved;
+      if (moved == 0) break;
+    }
+  }
+  return pass;
+}
+
+}  // namespace machi

@@ -1,0 +1,43 @@
+// Scheduler: the runtime's clock-driven work. The libuv loop's timer calls tick() every second
+// (a monotonic timer, but each pass reads the wall clock again, so due times — UTC instants,
+// computed from the municipality's zone — stay right after the system clock is changed). A pass
+// runs on the worker pool (plugin event hooks may block): for every municipality and every
+// enabled mini-app, it delivers the jobs that are due (a job that came due while the runtime was
+// down runs once at start-up; one past its own expiry is dropped), then moves the mini-app's
+// committed outbox into residents' inboxes. Disabled mini-apps are not mounted, so their jobs wait
+// in their database and run when the mini-app is enabled again.
+// Thread-safety: every method is thread-safe; passes never overlap.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+
+#include "runtime/dispatch/worker_pool.h"
+#include "runtime/notify/notifier.h"
+#include "runtime/routing/municipalities.h"
+
+namespace machi {
+
+class Scheduler {
+ public:
+  Scheduler(Municipalities& municipalities, WorkerPool& pool, notify::Notifier& notifier)
+      : municipalities_(municipalities), pool_(pool), notifier_(notifier) {}
+
+  // Posts one pass to the worker pool, unless a pass is still running or the pool is full.
+  void tick();
+
+  struct Pass {
+    size_t events = 0;         // jobs delivered
+    size_t notifications = 0;  // outbox items moved into inboxes
+  };
+  // One pass on the calling thread (the pool's job; tests call it directly).
+  Pass run_once();
+
+ private:
+  Municipalities& municipalities_;
+  WorkerPool& pool_;
+  notify::Notifier& notifier_;
+  std::atomic<bool> running_{false};
+};
+
+}  // namespace machi
