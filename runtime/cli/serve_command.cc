@@ -15,6 +15,7 @@
 #include "runtime/manifest/manifest_watcher.h"
 #include "runtime/routing/municipalities.h"
 #include "runtime/routing/router.h"
+#include "runtime/scheduler/scheduler.h"
 
 namespace machi::cli {
 namespace fs = std::filesystem;
@@ -129,6 +130,8 @@ int serve(const Args& args) {
   }
 
   WorkerPool pool(o.workers, o.queue, std::chrono::seconds(30));
+  notify::Notifier notifier(&live);
+  Scheduler scheduler(municipalities, pool, notifier);
   std::unique_ptr<Router> router;
   HttpServer server(o.http, [&router](HttpRequest request, HttpReply reply) {
     router->handle(std::move(request), std::move(reply));
@@ -157,6 +160,10 @@ int serve(const Args& args) {
       }
     });
   });
+  // Time: every second, a scheduler pass (due jobs, then outboxes into inboxes). The first runs
+  // now: jobs that came due while the runtime was down are delivered at start-up.
+  watcher->every(std::chrono::seconds(1), [&scheduler] { scheduler.tick(); });
+  scheduler.tick();
   if (Status s = watcher->start(); !s) {
     log_line(LogLevel::kWarn, "watcher", "live reload disabled", {{"reason", s.message()}});
   }
@@ -172,7 +179,8 @@ int serve(const Args& args) {
   log_line(LogLevel::kInfo, "serve", "draining", {{"signal", std::to_string(signal)}});
   server.stop();
   server.wait();
-  watcher.reset();  // no reloads while shutting down
+  watcher.reset();  // no reloads or ticks while shutting down
+  scheduler.wait_idle();
   WorkerPool::Stats stats = pool.stats();
   if (!stats.stuck.empty()) {
     // A hook that never returns cannot be joined, and its instance must not be destroyed under

@@ -2,6 +2,7 @@
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <boost/url/parse_query.hpp>
 
 namespace machi {
 
@@ -15,6 +16,17 @@ HttpResponse json_error(unsigned status, std::string_view code, std::string_view
   r.status = status;
   r.body = json_error_body(code, message);
   return r;
+}
+
+std::optional<std::string> query_param(std::string_view query, std::string_view name) {
+  auto params = boost::urls::parse_query(query);
+  if (!params) return std::nullopt;
+  for (auto param : *params) {
+    if (param.key == name) {
+      return param.has_value ? param.value.decode() : std::string();
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace machi

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -50,5 +51,8 @@ using ScheduleAfter =
 std::string json_error_body(std::string_view code, std::string_view message);
 // That body with that status.
 HttpResponse json_error(unsigned status, std::string_view code, std::string_view message);
+
+// The decoded value of the first `name` parameter in a raw query string ("a=1&b=x%20y").
+std::optional<std::string> query_param(std::string_view query, std::string_view name);
 
 }  // namespace machi

@@ -20,9 +20,14 @@ HttpResponse export_resident_data(const MunicipalitySnapshot& m, const identity:
     mini_apps[app->entry.id] = data ? json::parse(data.value())
                                     : json::value(json::object{{"error", data.error()}});
   }
+  json::array notifications;
+  for (const auto& n : m.identity->accounts().notifications().all(account.id)) {
+    notifications.push_back(notify::to_json(n));
+  }
   HttpResponse r;
   r.body = json::serialize(json::object{{"municipality", m.manifest.municipality_id},
                                         {"account", identity::AuthApi::account_json(account)},
+                                        {"notifications", std::move(notifications)},
                                         {"mini_apps", std::move(mini_apps)}});
   r.headers = {{"cache-control", "no-store"},
                {"content-disposition", "attachment; filename=\"machi-export.json\""}};

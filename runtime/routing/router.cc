@@ -1,5 +1,7 @@
 #include "runtime/routing/router.h"
 
+#include "runtime/notify/inbox_api.h"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -209,6 +211,13 @@ void Router::to_auth_api(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
       auto account = auth_.authenticated_account(request, *m->identity, issuer, error);
       if (!account) return reply(std::move(error));
       return reply(handle_home_order(*m, *account, request));
+    }
+    if (path == "me/notifications" || path.starts_with("me/notifications/")) {
+      HttpResponse error;
+      auto account = auth_.authenticated_account(request, *m->identity, issuer, error);
+      if (!account) return reply(std::move(error));
+      return reply(notify::handle_inbox(m->identity->accounts().notifications(), *account, request,
+                                        std::string_view(path).substr(16)));
     }
     if (consents) {
       HttpResponse error;

@@ -1,5 +1,8 @@
 #include "runtime/scheduler/scheduler.h"
 
+#include <chrono>
+#include <thread>
+
 #include "runtime/scheduler/local_time.h"
 
 namespace machi {
@@ -12,6 +15,10 @@ void Scheduler::tick() {
                                 },
                                 "scheduler pass"});
   if (!posted) running_ = false;  // pool full: the next tick tries again
+}
+
+void Scheduler::wait_idle() const {
+  while (running_.load()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
 Scheduler::Pass Scheduler::run_once() {

@@ -32,6 +32,9 @@ class Scheduler {
   };
   // One pass on the calling thread (the pool's job; tests call it directly).
   Pass run_once();
+  // Returns once no pass is running (shutdown: call after the ticks have stopped).
+  void wait_idle() const;
+  ~Scheduler() { wait_idle(); }
 
  private:
   Municipalities& municipalities_;

@@ -13,6 +13,7 @@
 #include "runtime/manifest/manifest_watcher.h"
 #include "runtime/routing/municipalities.h"
 #include "runtime/routing/router.h"
+#include "runtime/scheduler/scheduler.h"
 #include "tests/support/scratch_dir.h"
 
 namespace machi::test {
@@ -27,6 +28,8 @@ struct TestServer {
   Municipalities municipalities;
   WorkerPool pool;
   std::unique_ptr<Router> router;
+  notify::Notifier notifier{&live};
+  Scheduler scheduler{municipalities, pool, notifier};  // tests run passes with run_once()
   HttpServer server;
   std::unique_ptr<ManifestWatcher> watcher;
 

@@ -72,6 +72,32 @@ class Context {
   void schedule(std::string_view key, int64_t due_unix_ms, std::string_view payload = {}) {
     check(host().schedule(raw_, to_view(key), due_unix_ms, to_view(payload)), "schedule");
   }
+  // ABI 1.2: a job dropped instead of delivered if not delivered by expires_unix_ms (0 = never).
+  // Throws HostError on a 1.0/1.1 host.
+  void schedule_until(std::string_view key, int64_t due_unix_ms, int64_t expires_unix_ms,
+                      std::string_view payload = {}) {
+    require_minor(2, "schedule_until");
+    check(host().schedule_until(raw_, to_view(key), due_unix_ms, expires_unix_ms, to_view(payload)),
+          "schedule_until");
+  }
+  // ABI 1.2: "YYYY-MM-DDTHH:MM[:SS]" in the municipality's time zone → UTC milliseconds.
+  int64_t local_time_to_unix(std::string_view local_date_time) const {
+    require_minor(2, "local_time_to_unix");
+    int64_t out = 0;
+    check(host().local_time_to_unix(raw_, to_view(local_date_time), &out), "local_time_to_unix");
+    return out;
+  }
+  // ABI 1.2: notifies the resident this mini-app knows as `subject` (see plugin_api.h for the
+  // JSON). Written with the current transaction on this thread, if one is open. false when no
+  // resident has that subject here; throws HostError for a malformed notification.
+  bool notify(std::string_view subject, const boost::json::object& notification) {
+    require_minor(2, "notify");
+    std::string text = boost::json::serialize(notification);
+    machi_status s = host().notify(raw_, to_view(subject), to_view(text));
+    if (s == MACHI_ERR_NOT_FOUND) return false;
+    check(s, "notify");
+    return true;
+  }
   // false when no job had that key.
   bool cancel(std::string_view key) {
     machi_status s = host().cancel(raw_, to_view(key));
@@ -87,6 +113,13 @@ class Context {
   }
 
  private:
+  static void require_minor(uint32_t minor, const char* what) {
+    if (host().abi_minor < minor) {
+      throw HostError(MACHI_ERR_UNIMPLEMENTED,
+                       std::string(what) + ": needs a runtime with ABI 1." + std::to_string(minor));
+    }
+  }
+
   machi_instance_ctx* raw_;
   std::string mount_id_;
   std::string municipality_id_;
