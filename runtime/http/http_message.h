@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,11 +31,16 @@ struct HttpRequest {
   }
 };
 
+class EventStream;
+
 struct HttpResponse {
   unsigned status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // Set: a Server-Sent Events answer. The session writes the headers (status 200,
+  // text/event-stream, chunked), then whatever the stream queues, until either side ends it.
+  std::shared_ptr<EventStream> stream;
 };
 
 // Called exactly once per request, from any thread.

@@ -4,6 +4,8 @@
 // sweep closes connections past theirs.
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
@@ -12,6 +14,7 @@
 #include <limits>
 #include <optional>
 
+#include "runtime/http/event_stream.h"
 #include "runtime/http/http_shared.h"
 
 namespace machi {
@@ -31,6 +34,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (!ec) remote_ = remote.address().to_string();
   }
   ~HttpSession() {
+    if (events_) events_->finish();  // unsubscribe whatever fed this stream
     {
       std::lock_guard lock(shared_->sessions_mutex);
       shared_->sessions.erase(this);
@@ -174,6 +178,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   void send(HttpResponse response, bool keep_alive) {
+    if (response.stream) return start_stream(std::move(response));
     if (shared_->draining.load()) keep_alive = false;
     response_ = {};  // one response at a time per connection
     response_.result(response.status);
@@ -190,6 +195,85 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                         if (ec || !keep_alive) return self->close();
                         self->wait_for_request();
                       });
+  }
+
+  // --- Server-Sent Events -----------------------------------------------------------------------
+  // Headers first, then one chunk per batch of queued events. Each write must finish within the
+  // read timeout (a client that stops reading is cut off); between writes the connection has no
+  // deadline, a heartbeat comment every 15 s keeps proxies from closing it, and a read on the
+  // socket notices the client leaving.
+  void start_stream(HttpResponse response) {
+    events_ = std::move(response.stream);
+    stream_header_ = {};
+    stream_header_.result(http::status::ok);
+    stream_header_.version(11);
+    stream_header_.set(http::field::server, "machi");
+    stream_header_.set(http::field::content_type, "text/event-stream; charset=utf-8");
+    stream_header_.set(http::field::cache_control, "no-store");
+    stream_header_.set("x-accel-buffering", "no");  // nginx: do not buffer the stream
+    for (auto& [name, value] : response.headers) stream_header_.set(name, value);
+    stream_header_.keep_alive(false);  // the connection ends with the stream
+    stream_header_.chunked(true);
+    serializer_.emplace(stream_header_);
+    expires_after(shared_->options.read_timeout);
+    http::async_write_header(stream_, *serializer_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->end_stream();
+      self->expires_never();
+      std::weak_ptr<HttpSession> weak = self;
+      self->events_->set_waker([weak, executor = self->stream_.get_executor()] {
+        net::post(executor, [weak] {
+          if (auto s = weak.lock()) s->pump();
+        });
+      });
+      self->watch_client();
+      self->heartbeat();
+      self->pump();
+    });
+  }
+
+  void pump() {
+    if (writing_ || !events_) return;
+    std::string data = events_->take();
+    if (data.empty()) {
+      if (events_->ended()) end_stream();
+      return;
+    }
+    if (events_->dropped()) return end_stream();  // too slow: what is left is not worth sending
+    writing_ = true;
+    chunk_ = std::move(data);
+    expires_after(shared_->options.read_timeout);
+    net::async_write(stream_, http::make_chunk(net::buffer(chunk_)),
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->writing_ = false;
+                       self->expires_never();
+                       if (ec) return self->end_stream();
+                       self->pump();
+                     });
+  }
+
+  void watch_client() {
+    stream_.async_read_some(buffer_.prepare(1024), [self = shared_from_this()](beast::error_code ec, size_t n) {
+      if (ec) return self->end_stream();  // the client left
+      self->buffer_.consume(n);           // a stream takes no requests: ignore what it sends
+      self->watch_client();
+    });
+  }
+
+  void heartbeat() {
+    heartbeat_.expires_after(std::chrono::seconds(15));
+    heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || !self->events_ || self->events_->ended()) return;
+      self->events_->ping();
+      self->heartbeat();
+    });
+  }
+
+  void end_stream() {
+    if (!events_) return;
+    auto events = std::move(events_);
+    events->finish();  // runs the producers' cleanup (unsubscribe)
+    heartbeat_.cancel();
+    close();
   }
 
   void close() {
@@ -212,6 +296,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
+  std::shared_ptr<EventStream> events_;  // set while this connection streams events
+  http::response<http::empty_body> stream_header_;
+  std::optional<http::response_serializer<http::empty_body>> serializer_;
+  std::string chunk_;
+  bool writing_ = false;
+  net::steady_timer heartbeat_{stream_.get_executor()};
   std::string remote_;
   bool keep_alive_ = true;
   bool idle_ = false;

@@ -7,27 +7,53 @@ namespace machi {
 uint64_t LiveHub::subscribe(const std::string& channel_key, Subscriber subscriber) {
   std::lock_guard lock(mutex_);
   uint64_t id = next_id_++;
-  subscribers_.emplace(id, std::make_pair(channel_key,
-                                          std::make_shared<Subscriber>(std::move(subscriber))));
+  channels_[channel_key].emplace(id, std::make_shared<Subscriber>(std::move(subscriber)));
+  channel_of_.emplace(id, channel_key);
+  ++count_;
   return id;
 }
 
 void LiveHub::unsubscribe(uint64_t id) {
   std::lock_guard lock(mutex_);
-  subscribers_.erase(id);
+  auto it = channel_of_.find(id);
+  if (it == channel_of_.end()) return;
+  auto channel = channels_.find(it->second);
+  if (channel != channels_.end()) {
+    channel->second.erase(id);
+    if (channel->second.empty()) channels_.erase(channel);
+  }
+  channel_of_.erase(it);
+  --count_;
 }
 
 uint32_t LiveHub::publish(const std::string& channel_key, std::string_view message) {
-  // Copy the matching subscribers out so they run without the lock held.
+  // Copy the channel's subscribers out so they run without the lock held (one may unsubscribe).
   std::vector<std::shared_ptr<Subscriber>> targets;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& [id, entry] : subscribers_) {
-      if (entry.first == channel_key) targets.push_back(entry.second);
-    }
+    auto channel = channels_.find(channel_key);
+    if (channel == channels_.end()) return 0;
+    targets.reserve(channel->second.size());
+    for (const auto& [id, subscriber] : channel->second) targets.push_back(subscriber);
   }
   for (const auto& target : targets) (*target)(message);
   return static_cast<uint32_t>(targets.size());
+}
+
+size_t LiveHub::subscribers() const {
+  std::lock_guard lock(mutex_);
+  return count_;
+}
+
+bool LiveHub::valid_channel(std::string_view c) {
+  if (c.empty() || c.size() > 64) return false;
+  for (char ch : c) {
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' ||
+          ch == '-')) {
+      return false;
+    }
+  }
+  return true;
 }
 
 std::string LiveHub::channel_key(std::string_view municipality, std::string_view mount,

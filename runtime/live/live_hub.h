@@ -24,14 +24,20 @@ class LiveHub {
   void unsubscribe(uint64_t id);
   // Number of subscribers reached.
   uint32_t publish(const std::string& channel_key, std::string_view message);
+  size_t subscribers() const;
 
+  // A plugin's channel name: 1–64 of [a-z0-9_.-].
+  static bool valid_channel(std::string_view name);
   static std::string channel_key(std::string_view municipality, std::string_view mount,
                                  std::string_view channel);
 
  private:
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   uint64_t next_id_ = 1;
-  std::map<uint64_t, std::pair<std::string, std::shared_ptr<Subscriber>>> subscribers_;
+  // By channel, so a publish touches only its own subscribers.
+  std::map<std::string, std::map<uint64_t, std::shared_ptr<Subscriber>>, std::less<>> channels_;
+  std::map<uint64_t, std::string> channel_of_;
+  size_t count_ = 0;
 };
 
 }  // namespace machi

@@ -14,7 +14,6 @@ namespace machi {
 namespace {
 
 constexpr size_t kMaxMessage = 4096;
-constexpr size_t kMaxChannel = 64;
 constexpr size_t kMaxLiveMessage = 64 * 1024;
 constexpr size_t kMaxResponseBody = 16 * 1024 * 1024;
 
@@ -40,16 +39,6 @@ bool is_token_char(char c) {
 bool valid_header_value(std::string_view v) {
   for (char c : v) {
     if (c == '\r' || c == '\n' || c == '\0') return false;
-  }
-  return true;
-}
-bool valid_channel(std::string_view c) {
-  if (c.empty() || c.size() > kMaxChannel) return false;
-  for (char ch : c) {
-    if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' ||
-          ch == '-')) {
-      return false;
-    }
   }
   return true;
 }
@@ -297,7 +286,7 @@ machi_status host_cancel(machi_instance_ctx* ctx, machi_str key) {
 machi_status host_publish(machi_instance_ctx* ctx, machi_str channel, machi_str message,
                           uint32_t* out_delivered) {
   MACHI_REQUIRE(ctx, "publish: ctx is NULL");
-  if (!valid_channel(view(channel))) {
+  if (!LiveHub::valid_channel(view(channel))) {
     return fail(MACHI_ERR_INVALID_ARGUMENT, "publish: channel must be 1–64 of [a-z0-9_.-]");
   }
   if (message.len > kMaxLiveMessage) {

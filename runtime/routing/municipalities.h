@@ -65,6 +65,7 @@ class Municipalities {
   std::vector<MunicipalityStatus> status() const;
   std::vector<std::filesystem::path> manifest_files() const;
   const std::vector<std::filesystem::path>& plugin_dirs() const { return options_.plugin_dirs; }
+  LiveHub* live() const { return options_.live; }
 
  private:
   struct Entry {

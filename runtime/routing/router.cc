@@ -125,7 +125,8 @@ Router::Router(Municipalities& municipalities, WorkerPool& pool, ScheduleAfter s
       pool_(pool),
       schedule_after_(std::move(schedule_after)),
       hasher_(derivation_slots(), std::chrono::seconds(2)),
-      auth_(hasher_) {
+      auth_(hasher_),
+      streams_(municipalities.live()) {
   unsigned char random[6];
   RAND_bytes(random, sizeof random);
   static constexpr char kHex[] = "0123456789abcdef";
@@ -176,6 +177,10 @@ void Router::handle(HttpRequest request, HttpReply reply) {
     auto slash = rest.find('/');
     std::string_view id = rest.substr(0, slash);
     std::string_view remainder = slash == std::string_view::npos ? "/" : rest.substr(slash);
+    if (remainder.starts_with("/live/")) {  // a mini-app's public live channel (SSE)
+      if (request.method != "GET") return reply(json_error(405, "method_not_allowed", "use GET"));
+      return reply(streams_.channel_stream(*municipality, id, remainder.substr(6)));
+    }
     std::string id_copy(id), remainder_copy(remainder);
     return to_mini_app(std::move(municipality), std::move(request), id_copy, remainder_copy,
                        std::move(reply));
@@ -211,6 +216,25 @@ void Router::to_auth_api(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
       auto account = auth_.authenticated_account(request, *m->identity, issuer, error);
       if (!account) return reply(std::move(error));
       return reply(handle_home_order(*m, *account, request));
+    }
+    if (path == "me/stream-tickets" || path == "me/stream") {
+      bool ticketing = path == "me/stream-tickets";
+      if (request.method != (ticketing ? "POST" : "GET")) {
+        return reply(json_error(405, "method_not_allowed", ticketing ? "use POST" : "use GET"));
+      }
+      std::string public_id;
+      if (auto ticket = query_param(request.query, "ticket"); ticket && !ticketing) {
+        auto redeemed = streams_.redeem_ticket(*m, *ticket);
+        if (!redeemed) return reply(json_error(401, "invalid_ticket", "unknown, used or expired stream ticket"));
+        public_id = std::move(*redeemed);
+      } else {
+        HttpResponse error;
+        auto account = auth_.authenticated_account(request, *m->identity, issuer, error);
+        if (!account) return reply(std::move(error));
+        public_id = account->public_id;
+      }
+      return reply(ticketing ? streams_.issue_ticket(*m, public_id)
+                             : streams_.resident_stream(*m, public_id, request));
     }
     if (path == "me/notifications" || path.starts_with("me/notifications/")) {
       HttpResponse error;

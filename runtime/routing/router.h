@@ -12,6 +12,7 @@
 
 #include "runtime/dispatch/worker_pool.h"
 #include "runtime/identity/auth_api.h"
+#include "runtime/notify/stream_api.h"
 #include "runtime/identity/password_hasher.h"
 #include "runtime/http/http_message.h"
 #include "runtime/routing/municipalities.h"
@@ -39,6 +40,7 @@ class Router {
   ScheduleAfter schedule_after_;
   identity::PasswordHasher hasher_;
   identity::AuthApi auth_;
+  notify::StreamApi streams_;
   std::string id_prefix_;
   std::atomic<uint64_t> next_id_{1};
 };
