@@ -52,6 +52,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void close_if_idle() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->events_) return self->end_stream();  // a stream has no request to finish
       if (self->idle_) self->close();
     });
   }

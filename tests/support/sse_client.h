@@ -59,10 +59,21 @@ class SseClient {
       if (closed_) return std::nullopt;
       auto left = deadline - std::chrono::steady_clock::now();
       if (left <= std::chrono::milliseconds(0)) return std::nullopt;
-      stream_.expires_after(std::chrono::duration_cast<std::chrono::milliseconds>(left));
+      // Asynchronous, so the wait can end at the deadline (Beast's timeouts bind async reads only).
       boost::beast::error_code ec;
-      http::read_some(stream_, buffer_, parser_, ec);
-      if (ec == boost::beast::error::timeout) return parse_one();
+      bool done = false;
+      http::async_read_some(stream_, buffer_, parser_, [&](boost::beast::error_code e, std::size_t) {
+        ec = e;
+        done = true;
+      });
+      ioc_.restart();
+      ioc_.run_for(left);
+      if (!done) {  // nothing arrived in time: cancel the read and let it finish
+        stream_.socket().cancel();
+        ioc_.restart();
+        ioc_.run();
+        return parse_one();
+      }
       if (ec || parser_.is_done()) closed_ = true;
     }
   }
