@@ -66,7 +66,8 @@ int64_t unix_now() {
 
 Result<std::string> sign_jwt(const Es256Key& key, std::string_view kid, std::string_view typ,
                              const json::object& claims) {
-  json::object header{{"alg", "ES256"}, {"typ", typ}, {"kid", kid}};
+  json::object header{{"alg", "ES256"}, {"typ", typ}};
+  if (!kid.empty()) header["kid"] = kid;  // VAPID tokens carry none
   std::string input =
       base64url_encode(json::serialize(header)) + "." + base64url_encode(json::serialize(claims));
   auto signature = key.sign(input);
