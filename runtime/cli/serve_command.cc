@@ -11,6 +11,7 @@
 #include "runtime/cli/commands.h"
 #include "runtime/dispatch/worker_pool.h"
 #include "runtime/http/http_server.h"
+#include "runtime/http/https_client.h"
 #include "runtime/log/log.h"
 #include "runtime/manifest/manifest_watcher.h"
 #include "runtime/routing/municipalities.h"
@@ -30,6 +31,7 @@ struct ServeOptions {
   size_t workers = 2 * std::max(1u, std::thread::hardware_concurrency());
   size_t queue = 1024;
   bool once = false;
+  std::string push_ca_file;  // trust store for push services (default: the system's)
 };
 
 bool parse_listen(const std::string& text, HttpServerOptions& http) {
@@ -70,6 +72,7 @@ bool parse(const Args& args, ServeOptions& o) {
     else if (a == "--workers" && next && parse_size(args[++i], n)) o.workers = n;
     else if (a == "--max-connections" && next && parse_size(args[++i], n)) o.http.max_connections = n;
     else if (a == "--once") o.once = true;
+    else if (a == "--push-ca-file" && next) o.push_ca_file = args[++i];
     else {
       std::fprintf(stderr, "machi serve: bad option or value '%s'\n", a.c_str());
       return false;
@@ -131,7 +134,10 @@ int serve(const Args& args) {
 
   WorkerPool pool(o.workers, o.queue, std::chrono::seconds(30));
   notify::Notifier notifier(&live);
-  Scheduler scheduler(municipalities, pool, notifier);
+  notify::PushSender push([options = HttpsClientOptions{o.push_ca_file}](const notify::PushRequest& r) {
+    return https_post(r, options);
+  });
+  Scheduler scheduler(municipalities, pool, notifier, &push);
   std::unique_ptr<Router> router;
   HttpServer server(o.http, [&router](HttpRequest request, HttpReply reply) {
     router->handle(std::move(request), std::move(reply));

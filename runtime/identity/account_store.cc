@@ -123,6 +123,24 @@ CREATE TABLE notifications(
   UNIQUE(account_id, source, idem_key));
 CREATE INDEX notifications_inbox ON notifications(account_id);
 CREATE INDEX notifications_unread ON notifications(account_id, read_ms);
+)sql",
+R"sql(
+CREATE TABLE push_subscriptions(
+  id INTEGER PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  endpoint TEXT NOT NULL UNIQUE,
+  p256dh BLOB NOT NULL,
+  auth BLOB NOT NULL,
+  created_ms INTEGER NOT NULL);
+CREATE INDEX push_subscriptions_account ON push_subscriptions(account_id);
+CREATE TABLE push_queue(
+  notification_id INTEGER NOT NULL REFERENCES notifications(id) ON DELETE CASCADE,
+  subscription_id INTEGER NOT NULL REFERENCES push_subscriptions(id) ON DELETE CASCADE,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_ms INTEGER NOT NULL,
+  PRIMARY KEY(notification_id, subscription_id)) WITHOUT ROWID;
+CREATE INDEX push_queue_due ON push_queue(next_ms);
+CREATE INDEX push_queue_subscription ON push_queue(subscription_id);
 )sql"};
 
 std::string random_bytes(size_t n) {

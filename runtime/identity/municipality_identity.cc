@@ -23,7 +23,16 @@ Result<std::shared_ptr<MunicipalityIdentity>> MunicipalityIdentity::open(
   if (!rotated) return rotated.status();
   auto accounts = AccountStore::open(data_dir / "runtime.db");
   if (!accounts) return accounts.status();
+  // The VAPID key signs Web Push requests. It never rotates: browsers bind each subscription to
+  // it, so a new key would silently end every resident's push subscription.
+  const std::filesystem::path vapid_file = data_dir / "vapid.pem";
+  auto vapid = std::filesystem::exists(vapid_file) ? Es256Key::load_pem(vapid_file) : Es256Key::generate();
+  if (!vapid) return Status::error(vapid_file.string() + ": " + vapid.error());
+  if (!std::filesystem::exists(vapid_file)) {
+    if (Status s = vapid.value().save_pem(vapid_file); !s) return s;
+  }
   auto identity = std::make_shared<MunicipalityIdentity>();
+  identity->vapid_ = std::make_unique<Es256Key>(std::move(vapid).value());
   identity->keys_ = std::move(keys).value();
   identity->accounts_ = std::move(accounts).value();
   identity->municipality_id_ = std::move(municipality_id);

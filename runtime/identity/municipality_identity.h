@@ -44,6 +44,7 @@ class MunicipalityIdentity {
   KeyStore& keys() { return *keys_; }
   const KeyStore& keys() const { return *keys_; }
   AccountStore& accounts() { return *accounts_; }
+  const Es256Key& vapid_key() const { return *vapid_; }  // Web Push (RFC 8292)
 
   // A signed access token for `account` (typ at+jwt, aud "machi", 10 minutes).
   Result<std::string> issue_access_token(const Account& account, const std::string& issuer);
@@ -79,6 +80,7 @@ class MunicipalityIdentity {
   KeyLookup key_lookup() const;
 
  private:
+  std::unique_ptr<Es256Key> vapid_;
   std::unique_ptr<KeyStore> keys_;
   std::unique_ptr<AccountStore> accounts_;
   std::string municipality_id_;

@@ -34,6 +34,15 @@ bool valid_hostname(std::string_view h) {
   });
 }
 
+bool valid_push_service(std::string_view origin) {
+  auto url = boost::urls::parse_absolute_uri(origin);
+  if (!url || url->scheme() != "https" || url->has_userinfo() || !url->encoded_path().empty() ||
+      url->has_query() || url->has_fragment() || url->encoded_host().empty()) {
+    return false;
+  }
+  return true;
+}
+
 // Reads typed members of one JSON object, recording problems under `at`.
 class Reader {
  public:
@@ -268,6 +277,30 @@ Result<Manifest> load_manifest(const std::filesystem::path& file,
       m.districts.emplace_back(std::string(id->as_string()), std::string(name->as_string()));
     }
   }
+  m.push.services = default_push_services();
+  m.push.contact = m.public_url;
+  if (const json::value* push = r.find("push", false)) {
+    if (!push->is_object()) {
+      r.problem("push", "must be an object {services, contact}");
+    } else {
+      Reader p(push->as_object(), "/push", problems);
+      for (const auto& [key, value] : push->as_object()) {
+        if (key != "services" && key != "contact") p.problem(key, "is not a push setting");
+      }
+      if (p.find("services", false)) {
+        m.push.services = p.strings("services", false, valid_push_service,
+                                    "must be an https origin, e.g. \"https://fcm.googleapis.com\" "
+                                    "(a leading \"*.\" matches subdomains)");
+      }
+      std::string contact = p.string("contact", false);
+      if (!contact.empty()) {
+        if (!contact.starts_with("mailto:") && !contact.starts_with("https://")) {
+          p.problem("contact", "must be a mailto: or https: URI");
+        }
+        m.push.contact = contact;
+      }
+    }
+  }
   m.staff_roles = r.strings("staff_roles", false, [](std::string_view role) { return valid_id(role); },
                             "must be a role name of [a-z0-9_-]");
   const json::value* apps = r.find("mini_apps", true);
@@ -304,6 +337,34 @@ Result<std::filesystem::path> resolve_plugin(const Manifest& manifest, const Min
   for (const auto& c : candidates) searched += (searched.empty() ? "" : ", ") + c.string();
   return Status::error("manifest " + manifest.file.string() + ": mini-app '" + app.id +
                        "': plugin '" + app.plugin + "' not found (searched " + searched + ")");
+}
+
+std::vector<std::string> default_push_services() {
+  return {"https://fcm.googleapis.com", "https://updates.push.services.mozilla.com",
+          "https://web.push.apple.com", "https://*.notify.windows.com"};
+}
+
+bool push_endpoint_allowed(const std::vector<std::string>& services, std::string_view endpoint) {
+  auto url = boost::urls::parse_absolute_uri(endpoint);
+  if (!url || url->scheme() != "https" || url->has_userinfo() || url->encoded_host().empty()) {
+    return false;
+  }
+  std::string host(url->encoded_host());
+  for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string port(url->port());
+  for (const std::string& service : services) {
+    auto allowed = boost::urls::parse_absolute_uri(service);
+    if (!allowed) continue;
+    std::string pattern(allowed->encoded_host());
+    if (std::string(allowed->port()) != port) continue;
+    if (pattern.starts_with("*.")) {
+      std::string_view suffix = std::string_view(pattern).substr(1);  // ".notify.windows.com"
+      if (host.size() > suffix.size() && host.ends_with(suffix)) return true;
+    } else if (host == pattern) {
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace machi

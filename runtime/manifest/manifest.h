@@ -41,6 +41,20 @@ struct TrustedVerifier {
   std::vector<Key> keys;
 };
 
+// Web Push: which push services Machi may call (resident-supplied subscription endpoints must be
+// on them, so a subscription can never make the server call an arbitrary host), and the VAPID
+// contact push services can reach the municipality's operators at.
+struct PushSettings {
+  // Origins ("https://fcm.googleapis.com"); "https://*.notify.windows.com" matches subdomains.
+  std::vector<std::string> services;
+  std::string contact;  // mailto: or https: URI; default: the public_url
+};
+
+// The push services the major browsers use (Chrome, Firefox, Safari, Edge).
+std::vector<std::string> default_push_services();
+// Whether `url`'s origin is one of `services` (https only, no user info).
+bool push_endpoint_allowed(const std::vector<std::string>& services, std::string_view url);
+
 struct Manifest {
   std::filesystem::path file;
   std::string municipality_id;
@@ -53,6 +67,7 @@ struct Manifest {
   std::vector<TrustedVerifier> verifiers;    // eKYC verifiers the municipality trusts
   std::vector<std::string> staff_roles;      // role names staff accounts may hold
   std::vector<std::pair<std::string, std::string>> districts;  // id → name (町名/地区)
+  PushSettings push;
   std::vector<MiniAppEntry> mini_apps;  // sorted by order, then file position
 };
 

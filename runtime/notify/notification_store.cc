@@ -32,6 +32,14 @@ Notification read_row(Query& q) {
 
 Result<NotificationStore::Added> NotificationStore::add(int64_t account_id, const Notification& n) {
   std::lock_guard lock(mutex_);
+  // The inbox row and its push queue entries commit together: a crash cannot leave one of them.
+  sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+  auto added = add_locked(account_id, n);
+  sqlite3_exec(db_, added ? "COMMIT" : "ROLLBACK", nullptr, nullptr, nullptr);
+  return added;
+}
+
+Result<NotificationStore::Added> NotificationStore::add_locked(int64_t account_id, const Notification& n) {
   Query insert(db_,
                "INSERT INTO notifications(account_id, source, idem_key, category, title, body, "
                "link, urgency, created_ms, expires_ms, broadcast_id) "
@@ -45,7 +53,17 @@ Result<NotificationStore::Added> NotificationStore::add(int64_t account_id, cons
   if (insert.step() != SQLITE_DONE) {
     return Status::error(std::string("storing a notification: ") + sqlite3_errmsg(db_));
   }
-  if (sqlite3_changes(db_) == 1) return Added{sqlite3_last_insert_rowid(db_), true};
+  if (sqlite3_changes(db_) == 1) {
+    int64_t id = sqlite3_last_insert_rowid(db_);
+    Query queue(db_,
+                "INSERT INTO push_queue(notification_id, subscription_id, next_ms) "
+                "SELECT ?1, id, ?2 FROM push_subscriptions WHERE account_id = ?3");
+    queue.bind(1, id).bind(2, n.created_ms).bind(3, account_id);
+    if (queue.step() != SQLITE_DONE) {
+      return Status::error(std::string("queueing push messages: ") + sqlite3_errmsg(db_));
+    }
+    return Added{id, true};
+  }
   Query existing(db_, "SELECT id FROM notifications WHERE account_id = ?1 AND source = ?2 AND idem_key = ?3");
   existing.bind(1, account_id).bind(2, n.source).bind(3, n.key);
   if (existing.step() != SQLITE_ROW) return Status::error("notification vanished after a conflict");
@@ -114,6 +132,94 @@ std::vector<Notification> NotificationStore::all(int64_t account_id) {
   std::vector<Notification> out;
   while (q.step() == SQLITE_ROW) out.push_back(read_row(q));
   return out;
+}
+
+Result<int64_t> NotificationStore::add_subscription(int64_t account_id, const Subscription& s) {
+  std::lock_guard lock(mutex_);
+  Query count(db_, "SELECT count(*) FROM push_subscriptions WHERE account_id = ?1 AND endpoint <> ?2");
+  count.bind(1, account_id).bind(2, s.endpoint);
+  if (count.step() == SQLITE_ROW && count.integer(0) >= static_cast<int64_t>(kMaxSubscriptions)) {
+    return Status::error("at most " + std::to_string(kMaxSubscriptions) +
+                         " push subscriptions per resident; remove one first");
+  }
+  Query upsert(db_,
+               "INSERT INTO push_subscriptions(account_id, endpoint, p256dh, auth, created_ms) "
+               "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(endpoint) DO UPDATE SET "
+               "account_id = excluded.account_id, p256dh = excluded.p256dh, auth = excluded.auth, "
+               "created_ms = excluded.created_ms RETURNING id");
+  upsert.bind(1, account_id).bind(2, s.endpoint).bind_blob(3, s.p256dh).bind_blob(4, s.auth);
+  upsert.bind(5, s.created_ms);
+  if (upsert.step() != SQLITE_ROW) {
+    return Status::error(std::string("storing the subscription: ") + sqlite3_errmsg(db_));
+  }
+  return upsert.integer(0);
+}
+
+std::vector<NotificationStore::Subscription> NotificationStore::subscriptions(int64_t account_id) {
+  std::lock_guard lock(mutex_);
+  Query q(db_, "SELECT id, endpoint, p256dh, auth, created_ms FROM push_subscriptions "
+               "WHERE account_id = ?1 ORDER BY id");
+  q.bind(1, account_id);
+  std::vector<Subscription> out;
+  while (q.step() == SQLITE_ROW) out.push_back({q.integer(0), q.text(1), q.blob(2), q.blob(3), q.integer(4)});
+  return out;
+}
+
+bool NotificationStore::remove_subscription(int64_t account_id, int64_t id) {
+  std::lock_guard lock(mutex_);
+  Query q(db_, "DELETE FROM push_subscriptions WHERE account_id = ?1 AND id = ?2");
+  q.bind(1, account_id).bind(2, id);
+  return q.step() == SQLITE_DONE && sqlite3_changes(db_) == 1;
+}
+
+void NotificationStore::drop_subscription(int64_t id) {
+  std::lock_guard lock(mutex_);
+  Query q(db_, "DELETE FROM push_subscriptions WHERE id = ?1");
+  q.bind(1, id);
+  q.step();
+}
+
+std::vector<NotificationStore::PushItem> NotificationStore::due_pushes(int64_t now_ms, size_t limit) {
+  std::lock_guard lock(mutex_);
+  std::string sql = std::string("SELECT n.id, n.source, n.idem_key, n.category, n.title, n.body, "
+                                "n.link, n.urgency, n.created_ms, n.expires_ms, n.read_ms, "
+                                "n.broadcast_id, s.id, s.endpoint, s.p256dh, s.auth, s.created_ms, "
+                                "q.attempts FROM push_queue q "
+                                "JOIN notifications n ON n.id = q.notification_id "
+                                "JOIN push_subscriptions s ON s.id = q.subscription_id "
+                                "WHERE q.next_ms <= ?1 ORDER BY q.next_ms LIMIT ?2");
+  Query q(db_, sql.c_str());
+  q.bind(1, now_ms).bind(2, static_cast<int64_t>(limit));
+  std::vector<PushItem> out;
+  while (q.step() == SQLITE_ROW) {
+    PushItem item;
+    item.notification = read_row(q);
+    item.subscription = {q.integer(12), q.text(13), q.blob(14), q.blob(15), q.integer(16)};
+    item.attempts = q.integer(17);
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+void NotificationStore::push_done(int64_t notification_id, int64_t subscription_id) {
+  std::lock_guard lock(mutex_);
+  Query q(db_, "DELETE FROM push_queue WHERE notification_id = ?1 AND subscription_id = ?2");
+  q.bind(1, notification_id).bind(2, subscription_id);
+  q.step();
+}
+
+void NotificationStore::push_retry(int64_t notification_id, int64_t subscription_id, int64_t next_ms) {
+  std::lock_guard lock(mutex_);
+  Query q(db_, "UPDATE push_queue SET attempts = attempts + 1, next_ms = ?3 "
+               "WHERE notification_id = ?1 AND subscription_id = ?2");
+  q.bind(1, notification_id).bind(2, subscription_id).bind(3, next_ms);
+  q.step();
+}
+
+int64_t NotificationStore::queued_pushes() {
+  std::lock_guard lock(mutex_);
+  Query q(db_, "SELECT count(*) FROM push_queue");
+  return q.step() == SQLITE_ROW ? q.integer(0) : 0;
 }
 
 }  // namespace machi::notify

@@ -42,7 +42,36 @@ class NotificationStore {
   // Every notification of the account (for the data export), oldest first.
   std::vector<Notification> all(int64_t account_id);
 
+  // --- Web Push subscriptions and the push queue ---
+  static constexpr size_t kMaxSubscriptions = 10;  // per resident (phones, tablets, browsers)
+  struct Subscription {
+    int64_t id = 0;
+    std::string endpoint;
+    std::string p256dh;  // raw 65 bytes
+    std::string auth;    // raw 16 bytes
+    int64_t created_ms = 0;
+  };
+  // Stores (or takes over: a device's endpoint belongs to whoever subscribed on it last) a
+  // subscription. Error when the resident already has kMaxSubscriptions others.
+  Result<int64_t> add_subscription(int64_t account_id, const Subscription& s);
+  std::vector<Subscription> subscriptions(int64_t account_id);
+  bool remove_subscription(int64_t account_id, int64_t id);
+  void drop_subscription(int64_t id);  // the push service says it is gone (404/410)
+
+  struct PushItem {
+    Notification notification;
+    Subscription subscription;
+    int64_t attempts = 0;
+  };
+  // Queue entries due at `now_ms`, oldest first.
+  std::vector<PushItem> due_pushes(int64_t now_ms, size_t limit);
+  void push_done(int64_t notification_id, int64_t subscription_id);
+  void push_retry(int64_t notification_id, int64_t subscription_id, int64_t next_ms);
+  int64_t queued_pushes();
+
  private:
+  Result<Added> add_locked(int64_t account_id, const Notification& n);
+
   sqlite3* db_;
   std::mutex& mutex_;
 };

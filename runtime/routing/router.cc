@@ -1,6 +1,8 @@
 #include "runtime/routing/router.h"
 
 #include "runtime/notify/inbox_api.h"
+#include "runtime/notify/push_api.h"
+#include "runtime/notify/web_push.h"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -162,6 +164,13 @@ void Router::handle(HttpRequest request, HttpReply reply) {
     return to_auth_api(std::move(municipality), std::move(request), std::move(rest),
                        std::move(reply));
   }
+  if (path == "/api/v1/push/vapid-public-key") {
+    HttpResponse key;
+    key.body = json::serialize(json::object{
+        {"public_key", notify::vapid_public_key(municipality->identity->vapid_key())}});
+    key.headers.emplace_back("cache-control", "public, max-age=3600");
+    return reply(std::move(key));
+  }
   if (path == "/.well-known/jwks.json") {
     HttpResponse jwks;
     jwks.body = municipality->identity->keys().jwks_json();
@@ -235,6 +244,14 @@ void Router::to_auth_api(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
       }
       return reply(ticketing ? streams_.issue_ticket(*m, public_id)
                              : streams_.resident_stream(*m, public_id, request));
+    }
+    if (path == "me/push-subscriptions" || path.starts_with("me/push-subscriptions/")) {
+      HttpResponse error;
+      auto account = auth_.authenticated_account(request, *m->identity, issuer, error);
+      if (!account) return reply(std::move(error));
+      return reply(notify::handle_push_subscriptions(m->identity->accounts().notifications(),
+                                                     m->manifest, *account, request,
+                                                     std::string_view(path).substr(21)));
     }
     if (path == "me/notifications" || path.starts_with("me/notifications/")) {
       HttpResponse error;

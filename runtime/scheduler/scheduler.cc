@@ -15,10 +15,31 @@ void Scheduler::tick() {
                                 },
                                 "scheduler pass"});
   if (!posted) running_ = false;  // pool full: the next tick tries again
+  if (!push_ || pushing_.exchange(true)) return;
+  if (!pool_.try_post({[this] {
+                         push_once();
+                         pushing_ = false;
+                       },
+                       "push pass"})) {
+    pushing_ = false;
+  }
+}
+
+notify::PushSender::Stats Scheduler::push_once() {
+  notify::PushSender::Stats total;
+  if (!push_) return total;
+  for (const auto& m : municipalities_.all()) {
+    auto s = push_->run(*m, unix_now_ms());
+    total.sent += s.sent;
+    total.retried += s.retried;
+    total.dropped += s.dropped;
+    total.gone += s.gone;
+  }
+  return total;
 }
 
 void Scheduler::wait_idle() const {
-  while (running_.load()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  while (running_.load() || pushing_.load()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
 Scheduler::Pass Scheduler::run_once() {

@@ -14,14 +14,16 @@
 
 #include "runtime/dispatch/worker_pool.h"
 #include "runtime/notify/notifier.h"
+#include "runtime/notify/push_sender.h"
 #include "runtime/routing/municipalities.h"
 
 namespace machi {
 
 class Scheduler {
  public:
-  Scheduler(Municipalities& municipalities, WorkerPool& pool, notify::Notifier& notifier)
-      : municipalities_(municipalities), pool_(pool), notifier_(notifier) {}
+  Scheduler(Municipalities& municipalities, WorkerPool& pool, notify::Notifier& notifier,
+            notify::PushSender* push = nullptr)
+      : municipalities_(municipalities), pool_(pool), notifier_(notifier), push_(push) {}
 
   // Posts one pass to the worker pool, unless a pass is still running or the pool is full.
   void tick();
@@ -32,6 +34,9 @@ class Scheduler {
   };
   // One pass on the calling thread (the pool's job; tests call it directly).
   Pass run_once();
+  // One Web Push pass on the calling thread: every municipality's due push queue. Runs as its
+  // own pool task, so a slow push service never delays reminders.
+  notify::PushSender::Stats push_once();
   // Returns once no pass is running (shutdown: call after the ticks have stopped).
   void wait_idle() const;
   ~Scheduler() { wait_idle(); }
@@ -40,7 +45,9 @@ class Scheduler {
   Municipalities& municipalities_;
   WorkerPool& pool_;
   notify::Notifier& notifier_;
+  notify::PushSender* push_;
   std::atomic<bool> running_{false};
+  std::atomic<bool> pushing_{false};
 };
 
 }  // namespace machi

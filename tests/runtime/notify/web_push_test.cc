@@ -5,13 +5,10 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <array>
-#include <cstdio>
-#include <fstream>
 
 #include "runtime/identity/base64url.h"
 #include "runtime/identity/jwt.h"
-#include "tests/support/scratch_dir.h"
+#include "tests/support/push_decrypt.h"
 
 using namespace machi;
 using namespace machi::notify;
@@ -20,35 +17,17 @@ using identity::base64url_encode;
 
 namespace {
 
-// RFC 8291, Appendix A.
+// RFC 8291, Appendix A (the user agent's keys are in push_decrypt.h).
 const std::string kPlaintext = "When I grow up, I want to be a watermelon";
 const std::string kAsPrivate = "yfWPiYE-n46HLnH0KqZOF1fJJU3MYrct3AELtAQ-oRw";
-const std::string kUaPrivate = "q1dXpw3UpT5VOmu_cf_v6ih07Aems3njxI-JWgLcM94";
-const std::string kUaPublic =
-    "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4";
+const std::string kUaPublic = test::kUaPublic;
 const std::string kSalt = "DGv6ra1nlYgDCS1FRnbzlw";
-const std::string kAuth = "BTBZMqHH6r4Tts7J_aSIgg";
+const std::string kAuth = test::kUaAuth;
 const std::string kBody =
     "DGv6ra1nlYgDCS1FRnbzlwAAEABBBP4z9KsN6nGRTbVYI_c7VJSPQTBtkgcy27mlmlMoZIIgDll6e3vCYLocInmYWAmS6TlzAC8wEqKK6PBru3jl7A_yl95bQpu6cVPTpK4Mqgkf1CXztLVBSt2Ks3oZwbuwXPXLWyouBWLVWGNWQexSgSxsj_Qulcy4a-fN";
 
 std::string raw(const std::string& b64) { return base64url_decode(b64).value(); }
-
-// Runs tests/js/decrypt_push.mjs (npm http_ece) on a body sent to the RFC's user agent.
-std::string decrypt_with_http_ece(const std::string& body) {
-  test::ScratchDir dir;
-  auto input = dir / "in.json";
-  std::ofstream(input) << boost::json::serialize(boost::json::object{
-      {"body", base64url_encode(body)}, {"ua_private", kUaPrivate}, {"ua_public", kUaPublic}, {"auth", kAuth}});
-  std::string command = std::string(MACHI_NODE) + " " MACHI_JS_DIR "/decrypt_push.mjs < " + input.string() + " 2>&1";
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe);
-  std::array<char, 4096> buffer;
-  size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) out.append(buffer.data(), n);
-  pclose(pipe);
-  return out;
-}
+using test::decrypt_with_http_ece;
 
 }  // namespace
 
