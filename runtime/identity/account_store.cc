@@ -141,6 +141,17 @@ CREATE TABLE push_queue(
   PRIMARY KEY(notification_id, subscription_id)) WITHOUT ROWID;
 CREATE INDEX push_queue_due ON push_queue(next_ms);
 CREATE INDEX push_queue_subscription ON push_queue(subscription_id);
+)sql",
+R"sql(
+CREATE TABLE notification_mutes(
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  source TEXT NOT NULL,
+  category TEXT NOT NULL,
+  PRIMARY KEY(account_id, source, category)) WITHOUT ROWID;
+CREATE TABLE notification_quiet(
+  account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+  start_minute INTEGER NOT NULL,
+  end_minute INTEGER NOT NULL);
 )sql"};
 
 std::string random_bytes(size_t n) {

@@ -10,10 +10,21 @@
 
 #include "runtime/http/http_message.h"
 #include "runtime/identity/account_store.h"
+#include "runtime/manifest/manifest.h"
 
 namespace machi::notify {
 
 HttpResponse handle_inbox(NotificationStore& store, const identity::Account& account,
                           const HttpRequest& request, std::string_view rest);
+
+// GET/PUT /api/v1/me/notification-preferences:
+//   {"muted": [{"source": "garbage" | null, "category": "…"}], "quiet_hours": {"start": "22:00",
+//    "end": "07:00"} | null, "language": "ja"}
+// muted: categories not delivered from that source (null: the municipality's own notices);
+// critical notifications are delivered anyway. quiet_hours: local times (the municipality's zone)
+// during which pushes wait (the inbox still receives); critical ones are pushed at once.
+// language: the resident's language (one of the manifest's locales). PUT changes the fields given.
+HttpResponse handle_preferences(identity::AccountStore& accounts, const Manifest& manifest,
+                                const identity::Account& account, const HttpRequest& request);
 
 }  // namespace machi::notify

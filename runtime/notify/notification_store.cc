@@ -184,9 +184,10 @@ std::vector<NotificationStore::PushItem> NotificationStore::due_pushes(int64_t n
   std::string sql = std::string("SELECT n.id, n.source, n.idem_key, n.category, n.title, n.body, "
                                 "n.link, n.urgency, n.created_ms, n.expires_ms, n.read_ms, "
                                 "n.broadcast_id, s.id, s.endpoint, s.p256dh, s.auth, s.created_ms, "
-                                "q.attempts FROM push_queue q "
+                                "q.attempts, w.start_minute, w.end_minute FROM push_queue q "
                                 "JOIN notifications n ON n.id = q.notification_id "
                                 "JOIN push_subscriptions s ON s.id = q.subscription_id "
+                                "LEFT JOIN notification_quiet w ON w.account_id = s.account_id "
                                 "WHERE q.next_ms <= ?1 ORDER BY q.next_ms LIMIT ?2");
   Query q(db_, sql.c_str());
   q.bind(1, now_ms).bind(2, static_cast<int64_t>(limit));
@@ -196,6 +197,7 @@ std::vector<NotificationStore::PushItem> NotificationStore::due_pushes(int64_t n
     item.notification = read_row(q);
     item.subscription = {q.integer(12), q.text(13), q.blob(14), q.blob(15), q.integer(16)};
     item.attempts = q.integer(17);
+    if (!q.is_null(18)) item.quiet = QuietHours{static_cast<int>(q.integer(18)), static_cast<int>(q.integer(19))};
     out.push_back(std::move(item));
   }
   return out;
@@ -216,10 +218,70 @@ void NotificationStore::push_retry(int64_t notification_id, int64_t subscription
   q.step();
 }
 
+void NotificationStore::push_defer(int64_t notification_id, int64_t subscription_id, int64_t next_ms) {
+  std::lock_guard lock(mutex_);
+  Query q(db_, "UPDATE push_queue SET next_ms = ?3 WHERE notification_id = ?1 AND subscription_id = ?2");
+  q.bind(1, notification_id).bind(2, subscription_id).bind(3, next_ms);
+  q.step();
+}
+
 int64_t NotificationStore::queued_pushes() {
   std::lock_guard lock(mutex_);
   Query q(db_, "SELECT count(*) FROM push_queue");
   return q.step() == SQLITE_ROW ? q.integer(0) : 0;
+}
+
+NotificationStore::Preferences NotificationStore::preferences(int64_t account_id) {
+  std::lock_guard lock(mutex_);
+  Preferences p;
+  Query mutes(db_, "SELECT source, category FROM notification_mutes WHERE account_id = ?1 ORDER BY source, category");
+  mutes.bind(1, account_id);
+  while (mutes.step() == SQLITE_ROW) p.muted.emplace_back(mutes.text(0), mutes.text(1));
+  Query quiet(db_, "SELECT start_minute, end_minute FROM notification_quiet WHERE account_id = ?1");
+  quiet.bind(1, account_id);
+  if (quiet.step() == SQLITE_ROW) {
+    p.quiet = QuietHours{static_cast<int>(quiet.integer(0)), static_cast<int>(quiet.integer(1))};
+  }
+  return p;
+}
+
+Status NotificationStore::set_preferences(int64_t account_id, const Preferences& p) {
+  if (p.muted.size() > kMaxMutes) return Status::error("at most " + std::to_string(kMaxMutes) + " muted categories");
+  std::lock_guard lock(mutex_);
+  sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+  bool ok = true;
+  {
+    Query clear(db_, "DELETE FROM notification_mutes WHERE account_id = ?1");
+    clear.bind(1, account_id);
+    ok = clear.step() == SQLITE_DONE;
+  }
+  for (const auto& [source, category] : p.muted) {
+    if (!ok) break;
+    Query add(db_, "INSERT OR IGNORE INTO notification_mutes(account_id, source, category) VALUES(?1, ?2, ?3)");
+    add.bind(1, account_id).bind(2, source).bind(3, category);
+    ok = add.step() == SQLITE_DONE;
+  }
+  if (ok) {
+    Query clear(db_, "DELETE FROM notification_quiet WHERE account_id = ?1");
+    clear.bind(1, account_id);
+    ok = clear.step() == SQLITE_DONE;
+  }
+  if (ok && p.quiet) {
+    Query set(db_, "INSERT INTO notification_quiet(account_id, start_minute, end_minute) VALUES(?1, ?2, ?3)");
+    set.bind(1, account_id).bind(2, static_cast<int64_t>(p.quiet->start_minute)).bind(3, static_cast<int64_t>(p.quiet->end_minute));
+    ok = set.step() == SQLITE_DONE;
+  }
+  std::string error = ok ? "" : sqlite3_errmsg(db_);
+  sqlite3_exec(db_, ok ? "COMMIT" : "ROLLBACK", nullptr, nullptr, nullptr);
+  if (!ok) return Status::error("storing preferences: " + error);
+  return Status::ok();
+}
+
+bool NotificationStore::muted(int64_t account_id, std::string_view source, std::string_view category) {
+  std::lock_guard lock(mutex_);
+  Query q(db_, "SELECT 1 FROM notification_mutes WHERE account_id = ?1 AND source = ?2 AND category = ?3");
+  q.bind(1, account_id).bind(2, source).bind(3, category);
+  return q.step() == SQLITE_ROW;
 }
 
 }  // namespace machi::notify

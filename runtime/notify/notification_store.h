@@ -11,6 +11,9 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "runtime/notify/notification.h"
@@ -42,6 +45,20 @@ class NotificationStore {
   // Every notification of the account (for the data export), oldest first.
   std::vector<Notification> all(int64_t account_id);
 
+  // --- Preferences ---
+  struct QuietHours {
+    int start_minute = 0;  // local minutes after midnight; the window may wrap past midnight
+    int end_minute = 0;
+  };
+  struct Preferences {
+    std::vector<std::pair<std::string, std::string>> muted;  // (source, category); source "" = municipality
+    std::optional<QuietHours> quiet;
+  };
+  static constexpr size_t kMaxMutes = 200;
+  Preferences preferences(int64_t account_id);
+  Status set_preferences(int64_t account_id, const Preferences& p);
+  bool muted(int64_t account_id, std::string_view source, std::string_view category);
+
   // --- Web Push subscriptions and the push queue ---
   static constexpr size_t kMaxSubscriptions = 10;  // per resident (phones, tablets, browsers)
   struct Subscription {
@@ -62,11 +79,14 @@ class NotificationStore {
     Notification notification;
     Subscription subscription;
     int64_t attempts = 0;
+    std::optional<QuietHours> quiet;  // the resident's, if set
   };
   // Queue entries due at `now_ms`, oldest first.
   std::vector<PushItem> due_pushes(int64_t now_ms, size_t limit);
   void push_done(int64_t notification_id, int64_t subscription_id);
   void push_retry(int64_t notification_id, int64_t subscription_id, int64_t next_ms);
+  // Later, without counting an attempt (quiet hours).
+  void push_defer(int64_t notification_id, int64_t subscription_id, int64_t next_ms);
   int64_t queued_pushes();
 
  private:

@@ -15,6 +15,11 @@ std::string Notifier::inbox_channel(std::string_view municipality_id, std::strin
 Result<NotificationStore::Added> Notifier::deliver(identity::MunicipalityIdentity& identity,
                                                    std::string_view municipality_id,
                                                    int64_t account_id, const Notification& n) {
+  // A category the resident muted for this source is not delivered — unless it is critical
+  // (disaster warnings reach everyone).
+  if (n.urgency != "critical" && identity.accounts().notifications().muted(account_id, n.source, n.category)) {
+    return NotificationStore::Added{0, false};
+  }
   auto added = identity.accounts().notifications().add(account_id, n);
   if (!added || !added.value().inserted || !live_) return added;
   auto account = identity.accounts().by_id(account_id);

@@ -10,6 +10,7 @@
 #include "runtime/log/log.h"
 #include "runtime/notify/web_push.h"
 #include "runtime/routing/municipalities.h"
+#include "runtime/scheduler/local_time.h"
 
 namespace machi::notify {
 
@@ -66,6 +67,16 @@ PushSender::Stats PushSender::run(const MunicipalitySnapshot& m, int64_t now_ms,
       store.push_done(n.id, sub.id);
       ++stats.dropped;
       continue;
+    }
+    // Quiet hours (the resident's, in the municipality's zone) hold pushes back until they end;
+    // critical messages (disaster warnings) ignore them. The inbox has the message already.
+    if (item.quiet && n.urgency != "critical") {
+      if (auto end = end_of_local_window(m.manifest.timezone, now_ms, item.quiet->start_minute,
+                                         item.quiet->end_minute)) {
+        store.push_defer(n.id, sub.id, *end);
+        ++stats.deferred;
+        continue;
+      }
     }
     // Checked at subscription time; checked again here, as the allowlist may have changed.
     auto url = boost::urls::parse_absolute_uri(sub.endpoint);

@@ -53,6 +53,7 @@ class PushSender {
     size_t retried = 0;
     size_t dropped = 0;  // refused, expired or out of attempts
     size_t gone = 0;     // subscriptions deleted (404/410)
+    size_t deferred = 0; // held back by the resident's quiet hours
   };
   Stats run(const MunicipalitySnapshot& m, int64_t now_ms, size_t limit = 500);
 

@@ -253,6 +253,12 @@ void Router::to_auth_api(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
                                                      m->manifest, *account, request,
                                                      std::string_view(path).substr(21)));
     }
+    if (path == "me/notification-preferences") {
+      HttpResponse error;
+      auto account = auth_.authenticated_account(request, *m->identity, issuer, error);
+      if (!account) return reply(std::move(error));
+      return reply(notify::handle_preferences(m->identity->accounts(), m->manifest, *account, request));
+    }
     if (path == "me/notifications" || path.starts_with("me/notifications/")) {
       HttpResponse error;
       auto account = auth_.authenticated_account(request, *m->identity, issuer, error);

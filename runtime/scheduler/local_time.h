@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "runtime/status.h"
@@ -15,5 +16,10 @@ int64_t unix_now_ms();
 // "YYYY-MM-DDTHH:MM[:SS]" in `zone` → UTC ms. Ambiguous (clocks back): the earlier instant.
 // Nonexistent (clocks forward): the instant of the change.
 Result<int64_t> local_to_unix_ms(std::string_view zone, std::string_view local_date_time);
+
+// If `unix_ms` falls inside the daily local window [start, end) (minutes after midnight in
+// `zone`; end < start wraps past midnight), the UTC instant the window ends; else nullopt.
+std::optional<int64_t> end_of_local_window(std::string_view zone, int64_t unix_ms, int start_minute,
+                                           int end_minute);
 
 }  // namespace machi

@@ -34,6 +34,7 @@ notify::PushSender::Stats Scheduler::push_once() {
     total.retried += s.retried;
     total.dropped += s.dropped;
     total.gone += s.gone;
+    total.deferred += s.deferred;
   }
   return total;
 }

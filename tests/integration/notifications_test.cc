@@ -233,3 +233,57 @@ TEST_CASE("the inbox pages newest first and is part of the export; deletion remo
   REQUIRE(gone.status == 200);
   CHECK_FALSE(parse(gone).at("notified").as_bool());
 }
+
+TEST_CASE("preferences: muted categories are not delivered unless critical; bad input is refused") {
+  TestServer s;
+  REQUIRE(s.load("m.json", manifest_json("demo", "localhost", apps())).empty());
+  HttpClient c(s.port());
+  Resident hanako = sign_up(c, "hanako@example.jp");
+  Reply set = call(c, "PUT", "/api/v1/me/notification-preferences", hanako.token,
+                   R"({"muted": [{"source": "notes-a", "category": "events"}, {"source": null, "category": "tourism"}],
+                       "quiet_hours": {"start": "22:30", "end": "06:45"}, "language": "ja"})");
+  REQUIRE_MESSAGE(set.status == 200, set.body);
+  auto prefs = parse(call(c, "GET", "/api/v1/me/notification-preferences", hanako.token)).as_object();
+  CHECK(prefs.at("muted").as_array().size() == 2);
+  CHECK(prefs.at("quiet_hours").at("start").as_string() == "22:30");
+  CHECK(prefs.at("quiet_hours").at("end").as_string() == "06:45");
+
+  REQUIRE(call(c, "POST", "/apps/notes-a/notify", hanako.token,
+               R"({"key": "e1", "category": "events", "title": "festival"})").status == 200);
+  REQUIRE(call(c, "POST", "/apps/notes-a/notify", hanako.token,
+               R"({"key": "e2", "category": "events", "title": "evacuate", "urgency": "critical"})").status == 200);
+  REQUIRE(call(c, "POST", "/apps/notes-a/notify", hanako.token,
+               R"({"key": "g1", "category": "garbage", "title": "burnables"})").status == 200);
+  s.scheduler.run_once();
+  auto items = inbox(c, hanako).at("items").as_array();
+  REQUIRE(items.size() == 2);  // the muted "festival" was not delivered
+  CHECK(items[0].at("title").as_string() == "burnables");
+  CHECK(items[1].at("title").as_string() == "evacuate");
+
+  for (const char* bad : {R"({"muted": [{"source": "nowhere", "category": "x"}]})",
+                          R"({"muted": [{"source": null, "category": "Not Valid"}]})",
+                          R"({"quiet_hours": {"start": "25:00", "end": "07:00"}})",
+                          R"({"quiet_hours": {"start": "7:00", "end": "08:00"}})",
+                          R"({"language": "fr"})",
+                          R"({"colour": "blue"})"}) {
+    CAPTURE(bad);
+    CHECK(call(c, "PUT", "/api/v1/me/notification-preferences", hanako.token, bad).status == 400);
+  }
+  // Nothing changed by the refused requests.
+  CHECK(parse(call(c, "GET", "/api/v1/me/notification-preferences", hanako.token)).at("muted").as_array().size() == 2);
+  CHECK(call(c, "PUT", "/api/v1/me/notification-preferences", hanako.token, R"({"quiet_hours": null})").status == 200);
+  CHECK(parse(call(c, "GET", "/api/v1/me/notification-preferences", hanako.token)).at("quiet_hours").is_null());
+}
+
+TEST_CASE("local windows: inside, outside, wrapping midnight, in the municipality's zone") {
+  // 2026-11-22T14:00Z is 23:00 in Tokyo.
+  int64_t at_23 = 1795356000000;
+  auto end = end_of_local_window("Asia/Tokyo", at_23, 22 * 60, 7 * 60);
+  REQUIRE(end);
+  CHECK(*end == 1795384800000);  // 07:00 the next morning in Tokyo = 2026-11-22T22:00Z
+  CHECK_FALSE(end_of_local_window("Asia/Tokyo", at_23, 7 * 60, 22 * 60));
+  auto same_day = end_of_local_window("Asia/Tokyo", at_23, 22 * 60, 23 * 60 + 30);
+  REQUIRE(same_day);
+  CHECK(*same_day == at_23 + 30 * 60 * 1000);
+  CHECK_FALSE(end_of_local_window("UTC", at_23, 22 * 60, 7 * 60));  // 14:00 there
+}

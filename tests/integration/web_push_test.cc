@@ -172,3 +172,27 @@ TEST_CASE("push retries 5xx and timeouts with back-off, deletes on 410, verifies
   CHECK(stats.retried == 1);
   CHECK(f.service.calls().size() == 4);  // the TLS handshake failed before any request
 }
+
+TEST_CASE("quiet hours hold pushes back until they end; critical ones go at once") {
+  PushFixture f;
+  // A window around the present minute, in the manifest's zone (Asia/Tokyo = UTC+9).
+  int minute = static_cast<int>(((unix_now_ms() / 60000) + 9 * 60) % (24 * 60));
+  auto hhmm = [](int m) {
+    m = (m + 24 * 60) % (24 * 60);
+    char t[6];
+    std::snprintf(t, sizeof t, "%02d:%02d", m / 60, m % 60);
+    return std::string(t);
+  };
+  Reply set = call(f.c, "PUT", "/api/v1/me/notification-preferences", f.token,
+                   R"({"quiet_hours": {"start": ")" + hhmm(minute - 30) + R"(", "end": ")" + hhmm(minute + 30) + R"("}})");
+  REQUIRE_MESSAGE(set.status == 200, set.body);
+  f.notify("quiet-1");
+  auto held = f.send();
+  CHECK(held.deferred == 1);
+  CHECK(held.sent == 0);
+  f.notify("alarm", "critical");
+  auto urgent = f.send();
+  CHECK(urgent.sent == 1);
+  CHECK(f.service.calls().size() == 1);
+  CHECK(f.send(31 * 60 * 1000).sent == 1);  // after the window: the held one goes
+}
