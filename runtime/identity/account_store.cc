@@ -152,6 +152,17 @@ CREATE TABLE notification_quiet(
   account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
   start_minute INTEGER NOT NULL,
   end_minute INTEGER NOT NULL);
+)sql",
+R"sql(
+CREATE TABLE broadcasts(
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE,
+  title TEXT NOT NULL,
+  category TEXT NOT NULL,
+  urgency TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_ms INTEGER NOT NULL);
+CREATE INDEX notifications_broadcast ON notifications(broadcast_id) WHERE broadcast_id IS NOT NULL;
 )sql"};
 
 std::string random_bytes(size_t n) {
@@ -179,6 +190,7 @@ Result<std::unique_ptr<AccountStore>> AccountStore::open(const std::filesystem::
   store->db_ = std::move(db).value();
   sqlite3* raw = store->db_.get();
   store->notifications_ = std::make_unique<notify::NotificationStore>(raw, store->mutex_);
+  store->broadcasts_ = std::make_unique<notify::BroadcastStore>(raw, store->mutex_);
   Query read(raw, "SELECT value FROM secrets WHERE name = 'pairwise'");
   if (read.step() == SQLITE_ROW) {
     store->pairwise_secret_ = read.blob(0);

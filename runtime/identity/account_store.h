@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/notify/broadcasts.h"
 #include "runtime/notify/notification_store.h"
 #include "runtime/status.h"
 #include "runtime/storage/sqlite_open.h"
@@ -126,6 +127,7 @@ class AccountStore {
 
   // The resident's in-app inbox (same database and lock).
   notify::NotificationStore& notifications() { return *notifications_; }
+  notify::BroadcastStore& broadcasts() { return *broadcasts_; }
 
   Status add_pending_erasure(std::string_view mount_id, std::string_view subject);
   std::vector<std::string> pending_erasures(std::string_view mount_id);
@@ -149,6 +151,7 @@ class AccountStore {
   std::string pairwise_secret_;
   std::atomic<uint64_t> disclosure_generation_{0};
   std::unique_ptr<notify::NotificationStore> notifications_;
+  std::unique_ptr<notify::BroadcastStore> broadcasts_;
 };
 
 }  // namespace machi::identity

@@ -54,6 +54,11 @@ class AuthApi {
                                                const std::string* password = nullptr);
   static boost::json::object account_json(const Account& account);
 
+  // The signed-in staff account holding one of `roles` (any staff role when empty).
+  std::optional<Account> staff_account(const HttpRequest& r, MunicipalityIdentity& id,
+                                       const std::string& issuer, HttpResponse& error,
+                                       const std::vector<std::string>& roles);
+
  private:
   HttpResponse register_account(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer);
   HttpResponse token(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer,
@@ -80,10 +85,6 @@ class AuthApi {
   HttpResponse staff_verify_card(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer);
   HttpResponse staff_recovery(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer);
   HttpResponse recover(const HttpRequest& r, MunicipalityIdentity& id, const std::string& client);
-  // The signed-in staff account holding one of `roles` (any staff role when empty).
-  std::optional<Account> staff_account(const HttpRequest& r, MunicipalityIdentity& id,
-                                       const std::string& issuer, HttpResponse& error,
-                                       const std::vector<std::string>& roles);
   // The resident behind a scanned card, spending the card; `error` says why not.
   std::optional<Account> resident_of_card(std::string_view card, MunicipalityIdentity& id,
                                           const std::string& issuer, HttpResponse& error);

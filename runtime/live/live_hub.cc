@@ -40,6 +40,15 @@ uint32_t LiveHub::publish(const std::string& channel_key, std::string_view messa
   return static_cast<uint32_t>(targets.size());
 }
 
+std::vector<std::string> LiveHub::channels_with_prefix(std::string_view prefix) const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> out;
+  for (auto it = channels_.lower_bound(prefix); it != channels_.end() && it->first.starts_with(prefix); ++it) {
+    out.push_back(it->first);
+  }
+  return out;
+}
+
 size_t LiveHub::subscribers() const {
   std::lock_guard lock(mutex_);
   return count_;

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace machi {
 
@@ -25,6 +26,8 @@ class LiveHub {
   // Number of subscribers reached.
   uint32_t publish(const std::string& channel_key, std::string_view message);
   size_t subscribers() const;
+  // Channel keys with at least one subscriber that start with `prefix`.
+  std::vector<std::string> channels_with_prefix(std::string_view prefix) const;
 
   // A plugin's channel name: 1–64 of [a-z0-9_.-].
   static bool valid_channel(std::string_view name);

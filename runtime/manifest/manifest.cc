@@ -301,6 +301,17 @@ Result<Manifest> load_manifest(const std::filesystem::path& file,
       }
     }
   }
+  if (const json::value* b = r.find("broadcasts", false)) {
+    if (!b->is_object()) {
+      r.problem("broadcasts", "must be an object {minimum_audience}");
+    } else {
+      Reader br(b->as_object(), "/broadcasts", problems);
+      for (const auto& [key, value] : b->as_object()) {
+        if (key != "minimum_audience") br.problem(key, "is not a broadcast setting");
+      }
+      m.broadcast_minimum_audience = br.integer("minimum_audience", 10, 1, 1000000);
+    }
+  }
   m.staff_roles = r.strings("staff_roles", false, [](std::string_view role) { return valid_id(role); },
                             "must be a role name of [a-z0-9_-]");
   const json::value* apps = r.find("mini_apps", true);

@@ -68,6 +68,7 @@ struct Manifest {
   std::vector<std::string> staff_roles;      // role names staff accounts may hold
   std::vector<std::pair<std::string, std::string>> districts;  // id → name (町名/地区)
   PushSettings push;
+  int64_t broadcast_minimum_audience = 10;  // smaller audiences are refused (no singling out)
   std::vector<MiniAppEntry> mini_apps;  // sorted by order, then file position
 };
 

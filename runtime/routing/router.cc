@@ -1,5 +1,6 @@
 #include "runtime/routing/router.h"
 
+#include "runtime/notify/broadcast_api.h"
 #include "runtime/notify/inbox_api.h"
 #include "runtime/notify/push_api.h"
 #include "runtime/notify/web_push.h"
@@ -252,6 +253,13 @@ void Router::to_auth_api(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
       return reply(notify::handle_push_subscriptions(m->identity->accounts().notifications(),
                                                      m->manifest, *account, request,
                                                      std::string_view(path).substr(21)));
+    }
+    if (path == "staff/broadcasts" || path.starts_with("staff/broadcasts/")) {
+      HttpResponse error;
+      auto staff = auth_.staff_account(request, *m->identity, issuer, error, {notify::kBroadcastRole});
+      if (!staff) return reply(std::move(error));
+      return reply(notify::handle_broadcasts(*m, staff->login, request, std::string_view(path).substr(16),
+                                             municipalities_.live()));
     }
     if (path == "me/notification-preferences") {
       HttpResponse error;

@@ -42,6 +42,17 @@ Result<int64_t> local_to_unix_ms(std::string_view zone_name, std::string_view te
   return static_cast<int64_t>(instant.time_since_epoch().count()) * 1000;
 }
 
+std::string local_date(std::string_view zone_name, int64_t unix_ms) {
+  auto now = date::sys_time<std::chrono::milliseconds>(std::chrono::milliseconds(unix_ms));
+  date::local_days day;
+  try {
+    day = date::floor<date::days>(date::locate_zone(std::string(zone_name))->to_local(now));
+  } catch (const std::exception&) {
+    day = date::local_days(date::floor<date::days>(now).time_since_epoch());
+  }
+  return date::format("%F", day);
+}
+
 std::optional<int64_t> end_of_local_window(std::string_view zone_name, int64_t unix_ms,
                                            int start_minute, int end_minute) {
   if (start_minute == end_minute) return std::nullopt;  // an empty window

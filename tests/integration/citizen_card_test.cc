@@ -34,15 +34,6 @@ std::string sign_in(HttpClient& c, const std::string& login, const std::string& 
   return std::string(parse(r).at("access_token").as_string());
 }
 
-int staff_add(TestServer& s, const std::string& login, const std::string& role) {
-  std::string command = std::string(MACHI_BINARY) + " staff add --manifest " + (s.dir / "m.json").string() +
-                        " --data " + (s.dir / "data").string() + " --login " + login + " --role " + role;
-  FILE* pipe = popen(command.c_str(), "w");
-  std::fputs("staff password 1\n", pipe);
-  int status = pclose(pipe);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 struct World {
   TestServer s;
   TestVerifier verifier;

@@ -4,6 +4,9 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/wait.h>
+
+#include <cstdio>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -84,6 +87,17 @@ inline std::string manifest_json(const std::string& id, const std::string& host,
   return R"({"municipality": ")" + id + R"(", "name": ")" + id +
          R"(", "public_url": "https://)" + host + R"(", "hostnames": [")" + host +
          R"("], "timezone": "Asia/Tokyo", "mini_apps": [)" + apps + "]}";
+}
+
+// Creates a staff account with the real `machi staff add` on the server's manifest "m.json" and
+// data directory; its password is "staff password 1". Returns the command's exit status.
+inline int staff_add(TestServer& s, const std::string& login, const std::string& role) {
+  std::string command = std::string(MACHI_BINARY) + " staff add --manifest " + (s.dir / "m.json").string() +
+                        " --data " + (s.dir / "data").string() + " --login " + login + " --role " + role;
+  FILE* pipe = popen(command.c_str(), "w");
+  std::fputs("staff password 1\n", pipe);
+  int status = pclose(pipe);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 }  // namespace machi::test
