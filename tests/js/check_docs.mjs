@@ -60,7 +60,13 @@ try {
                       "/api/v1/me/consents", "/api/v1/me/consents/{id}", "/api/v1/me/apps",
                       "/api/v1/me/citizen-card", "/api/v1/me/disclosures",
                       "/api/v1/staff/citizen-card/verify", "/api/v1/staff/recovery",
-                      "/api/v1/auth/recover", "/api/v1/auth/session"]) {
+                      "/api/v1/auth/recover", "/api/v1/auth/session",
+                      "/api/v1/me/notifications", "/api/v1/me/notifications/{id}/read",
+                      "/api/v1/me/notifications/read-all", "/api/v1/me/notification-preferences",
+                      "/api/v1/me/stream-tickets", "/api/v1/me/stream", "/api/v1/me/push-subscriptions",
+                      "/api/v1/me/push-subscriptions/{id}", "/api/v1/push/vapid-public-key",
+                      "/api/v1/staff/broadcasts", "/api/v1/staff/broadcasts/preview",
+                      "/api/v1/staff/broadcasts/{id}", "/apps/{id}/live/{channel}"]) {
     check(`openapi documents ${path}`, path in api.paths);
   }
 } catch (e) {
