@@ -5,6 +5,8 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 
 #include "runtime/identity/base64url.h"
 #include "runtime/log/log.h"
@@ -57,81 +59,103 @@ std::string PushSender::vapid_header(const MunicipalitySnapshot& m, const std::s
 }
 
 PushSender::Stats PushSender::run(const MunicipalitySnapshot& m, int64_t now_ms, size_t limit) {
-  Stats stats;
-  if (!m.identity) return stats;
+  Stats total;
+  if (!m.identity) return total;
   NotificationStore& store = m.identity->accounts().notifications();
-  for (const NotificationStore::PushItem& item : store.due_pushes(now_ms, limit)) {
-    const Notification& n = item.notification;
-    const auto& sub = item.subscription;
-    if (n.expires_ms && *n.expires_ms <= now_ms) {
-      store.push_done(n.id, sub.id);
-      ++stats.dropped;
-      continue;
-    }
-    // Quiet hours (the resident's, in the municipality's zone) hold pushes back until they end;
-    // critical messages (disaster warnings) ignore them. The inbox has the message already.
-    if (item.quiet && n.urgency != "critical") {
-      if (auto end = end_of_local_window(m.manifest.timezone, now_ms, item.quiet->start_minute,
-                                         item.quiet->end_minute)) {
-        store.push_defer(n.id, sub.id, *end);
-        ++stats.deferred;
-        continue;
-      }
-    }
-    // Checked at subscription time; checked again here, as the allowlist may have changed.
-    auto url = boost::urls::parse_absolute_uri(sub.endpoint);
-    if (!url || !push_endpoint_allowed(m.manifest.push.services, sub.endpoint)) {
-      log_line(LogLevel::kWarn, "push", "subscription's push service no longer allowed; deleted",
-               {{"municipality", m.manifest.municipality_id}});
-      store.drop_subscription(sub.id);
-      ++stats.gone;
-      continue;
-    }
-    std::string origin = "https://" + std::string(url->encoded_host_and_port());
-    auto body = encrypt_push(payload(n), {sub.p256dh, sub.auth, "", ""});
-    std::string authorization = vapid_header(m, origin, now_ms / 1000);
-    if (!body || authorization.empty()) {
-      log_line(LogLevel::kError, "push", "cannot build the push message; dropped",
-               {{"reason", body ? "VAPID signing failed" : body.error()}});
-      store.push_done(n.id, sub.id);
-      ++stats.dropped;
-      continue;
-    }
-    int64_t ttl = n.expires_ms ? std::max<int64_t>(0, (*n.expires_ms - now_ms) / 1000) : 7 * 24 * 3600;
-    PushRequest request;
-    request.url = sub.endpoint;
-    request.body = std::move(body).value();
-    request.headers = {{"content-type", "application/octet-stream"},
-                       {"content-encoding", "aes128gcm"},
-                       {"ttl", std::to_string(ttl)},
-                       {"urgency", n.urgency == "critical" ? "high" : n.urgency},
-                       {"topic", topic(m.manifest.municipality_id, n.id)},
-                       {"authorization", authorization}};
-    PushReply reply = transport_(request);
-    if (reply.status >= 200 && reply.status < 300) {
-      store.push_done(n.id, sub.id);
-      ++stats.sent;
-    } else if (reply.status == 404 || reply.status == 410) {
-      store.drop_subscription(sub.id);
-      ++stats.gone;
-    } else if (reply.status == 0 || reply.status == 429 || reply.status >= 500) {
-      if (item.attempts + 1 >= kMaxAttempts) {
-        log_line(LogLevel::kWarn, "push", "push message given up after retries",
-                 {{"status", std::to_string(reply.status)}, {"reason", reply.error}});
-        store.push_done(n.id, sub.id);
-        ++stats.dropped;
-      } else {
-        store.push_retry(n.id, sub.id, now_ms + retry_delay_ms(item.attempts));
-        ++stats.retried;
-      }
-    } else {
-      log_line(LogLevel::kWarn, "push", "push service refused the message; dropped",
-               {{"status", std::to_string(reply.status)}});
-      store.push_done(n.id, sub.id);
-      ++stats.dropped;
+  std::vector<NotificationStore::PushItem> items = store.due_pushes(now_ms, limit);
+  // Several requests in flight: each waits mostly on the network (TLS handshake, the service).
+  std::atomic<size_t> next{0};
+  std::mutex stats_mutex;
+  auto work = [&] {
+    Stats mine;
+    for (size_t k; (k = next.fetch_add(1)) < items.size();) send_one(m, store, items[k], now_ms, mine);
+    std::lock_guard lock(stats_mutex);
+    total.sent += mine.sent;
+    total.retried += mine.retried;
+    total.dropped += mine.dropped;
+    total.gone += mine.gone;
+    total.deferred += mine.deferred;
+  };
+  size_t threads = std::min(kParallel, items.size());
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  return total;
+}
+
+void PushSender::send_one(const MunicipalitySnapshot& m, NotificationStore& store,
+                          const NotificationStore::PushItem& item, int64_t now_ms, Stats& stats) {
+  const Notification& n = item.notification;
+  const auto& sub = item.subscription;
+  if (n.expires_ms && *n.expires_ms <= now_ms) {
+    store.push_done(n.id, sub.id);
+    ++stats.dropped;
+    return;
+  }
+  // Quiet hours (the resident's, in the municipality's zone) hold pushes back until they end;
+  // critical messages (disaster warnings) ignore them. The inbox has the message already.
+  if (item.quiet && n.urgency != "critical") {
+    if (auto end = end_of_local_window(m.manifest.timezone, now_ms, item.quiet->start_minute,
+                                       item.quiet->end_minute)) {
+      store.push_defer(n.id, sub.id, *end);
+      ++stats.deferred;
+      return;
     }
   }
-  return stats;
+  // Checked at subscription time; checked again here, as the allowlist may have changed.
+  auto url = boost::urls::parse_absolute_uri(sub.endpoint);
+  if (!url || !push_endpoint_allowed(m.manifest.push.services, sub.endpoint)) {
+    log_line(LogLevel::kWarn, "push", "subscription's push service no longer allowed; deleted",
+             {{"municipality", m.manifest.municipality_id}});
+    store.drop_subscription(sub.id);
+    ++stats.gone;
+    return;
+  }
+  std::string origin = "https://" + std::string(url->encoded_host_and_port());
+  auto body = encrypt_push(payload(n), {sub.p256dh, sub.auth, "", ""});
+  std::string authorization = vapid_header(m, origin, now_ms / 1000);
+  if (!body || authorization.empty()) {
+    log_line(LogLevel::kError, "push", "cannot build the push message; dropped",
+             {{"reason", body ? "VAPID signing failed" : body.error()}});
+    store.push_done(n.id, sub.id);
+    ++stats.dropped;
+    return;
+  }
+  int64_t ttl = n.expires_ms ? std::max<int64_t>(0, (*n.expires_ms - now_ms) / 1000) : 7 * 24 * 3600;
+  PushRequest request;
+  request.url = sub.endpoint;
+  request.body = std::move(body).value();
+  request.headers = {{"content-type", "application/octet-stream"},
+                     {"content-encoding", "aes128gcm"},
+                     {"ttl", std::to_string(ttl)},
+                     {"urgency", n.urgency == "critical" ? "high" : n.urgency},
+                     {"topic", topic(m.manifest.municipality_id, n.id)},
+                     {"authorization", authorization}};
+  PushReply reply = transport_(request);
+  if (reply.status >= 200 && reply.status < 300) {
+    store.push_done(n.id, sub.id);
+    ++stats.sent;
+  } else if (reply.status == 404 || reply.status == 410) {
+    store.drop_subscription(sub.id);
+    ++stats.gone;
+  } else if (reply.status == 0 || reply.status == 429 || reply.status >= 500) {
+    if (item.attempts + 1 >= kMaxAttempts) {
+      log_line(LogLevel::kWarn, "push", "push message given up after retries",
+               {{"status", std::to_string(reply.status)}, {"reason", reply.error}});
+      store.push_done(n.id, sub.id);
+      ++stats.dropped;
+    } else {
+      store.push_retry(n.id, sub.id, now_ms + retry_delay_ms(item.attempts));
+      ++stats.retried;
+    }
+  } else {
+    log_line(LogLevel::kWarn, "push", "push service refused the message; dropped",
+             {{"status", std::to_string(reply.status)}});
+    store.push_done(n.id, sub.id);
+    ++stats.dropped;
+  }
+
 }
 
 }  // namespace machi::notify

@@ -12,7 +12,8 @@
 // sends it again; each message carries the notification's id (in the payload) and a Topic
 // header derived from it, so the service replaces an undelivered copy and the web app's service
 // worker shows a repeat only once.
-// Thread-safety: run() may be called from one thread at a time per municipality.
+// Thread-safety: run() may be called from one thread at a time per municipality; it sends up to
+// kParallel requests at once on threads of its own.
 #pragma once
 
 #include <cstdint>
@@ -46,6 +47,7 @@ using PushTransport = std::function<PushReply(const PushRequest&)>;
 class PushSender {
  public:
   static constexpr int kMaxAttempts = 10;
+  static constexpr size_t kParallel = 8;  // requests in flight per pass
   explicit PushSender(PushTransport transport) : transport_(std::move(transport)) {}
 
   struct Stats {
@@ -64,6 +66,8 @@ class PushSender {
   static int64_t retry_delay_ms(int64_t attempts);
 
  private:
+  void send_one(const MunicipalitySnapshot& m, NotificationStore& store,
+                const NotificationStore::PushItem& item, int64_t now_ms, Stats& stats);
   std::string vapid_header(const MunicipalitySnapshot& m, const std::string& origin, int64_t now_s);
 
   PushTransport transport_;
