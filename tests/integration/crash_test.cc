@@ -1,7 +1,8 @@
 // Crash durability with the real `machi serve` process: kill -9 while a Web Push delivery is in
 // flight and right after a notification was committed, restart on the same data directory, and
 // count: the inbox holds each notification exactly once, the push is delivered (again) with the
-// same id and Topic, and nothing committed is lost.
+// same id and Topic, nothing committed is lost, and a reminder due during the downtime runs once
+// at start-up.
 #include <doctest/doctest.h>
 
 #include <boost/json/parse.hpp>
@@ -13,6 +14,8 @@
 #include <fstream>
 #include <thread>
 
+#include "machi/plugin_api.h"
+#include "runtime/scheduler/local_time.h"
 #include "tests/support/http_client.h"
 #include "tests/support/push_decrypt.h"
 #include "tests/support/scratch_dir.h"
@@ -140,4 +143,21 @@ TEST_CASE("kill -9 mid-delivery and after a commit: inbox exactly once, push at 
   auto again = json::parse(decrypt_with_http_ece(calls[1].body));
   CHECK(first.at("id") == again.at("id"));
   CHECK(json::parse(decrypt_with_http_ece(calls[2].body)).at("title").as_string() == "second");
+
+  // A reminder that comes due while the runtime is down runs once at start-up.
+  std::string subject(json::parse(call(port, "GET", "/apps/notes-a/whoami", token).body).at(MACHI_CLAIM_SUBJECT).as_string());
+  REQUIRE(call(port, "POST", "/apps/notes-a/remind?key=late&due=" + std::to_string(unix_now_ms() + 1500) +
+                                 "&payload=notify:" + subject, token).status == 200);
+  machi.kill9();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  Machi after(dir.path(), port, service.ca_file());
+  REQUIRE(wait_until([&] {
+    return json::parse(call(port, "GET", "/api/v1/me/notifications", token).body).at("items").as_array().size() == 3;
+  }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  auto events = json::parse(call(port, "GET", "/apps/notes-a/events", token).body).as_array();
+  REQUIRE(events.size() == 1);  // once
+  CHECK(events[0].as_array()[0].as_string() == "late");
+  CHECK(json::parse(call(port, "GET", "/api/v1/me/notifications", token).body).at("items").as_array()[0]
+            .at("title").as_string() == "Reminder: late");
 }
