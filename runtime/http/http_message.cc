@@ -18,6 +18,14 @@ HttpResponse json_error(unsigned status, std::string_view code, std::string_view
   return r;
 }
 
+HttpResponse json_response(unsigned status, const boost::json::value& v) {
+  HttpResponse r;
+  r.status = status;
+  r.body = boost::json::serialize(v);
+  r.headers = {{"cache-control", "no-store"}};
+  return r;
+}
+
 std::optional<std::string> query_param(std::string_view query, std::string_view name) {
   auto params = boost::urls::parse_query(query);
   if (!params) return std::nullopt;

@@ -3,6 +3,8 @@
 // Thread-safety: plain values.
 #pragma once
 
+#include <boost/json/fwd.hpp>
+
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -57,6 +59,10 @@ using ScheduleAfter =
 std::string json_error_body(std::string_view code, std::string_view message);
 // That body with that status.
 HttpResponse json_error(unsigned status, std::string_view code, std::string_view message);
+
+// `v` serialized, with that status and Cache-Control: no-store (answers about one resident or
+// operator must never be cached).
+HttpResponse json_response(unsigned status, const boost::json::value& v);
 
 // The decoded value of the first `name` parameter in a raw query string ("a=1&b=x%20y").
 std::optional<std::string> query_param(std::string_view query, std::string_view name);

@@ -16,14 +16,6 @@ namespace {
 
 namespace json = boost::json;
 
-HttpResponse answer(unsigned status, const json::value& v) {
-  HttpResponse r;
-  r.status = status;
-  r.body = json::serialize(v);
-  r.headers = {{"cache-control", "no-store"}};
-  return r;
-}
-
 json::object state_json(const BroadcastState& s) {
   double open_rate = s.recipients == 0 ? 0.0 : static_cast<double>(s.read) / static_cast<double>(s.recipients);
   return json::object{{"id", s.id},
@@ -142,7 +134,7 @@ HttpResponse handle_broadcasts(const MunicipalitySnapshot& m, const std::string&
   if (rest.empty() && request.method == "GET") {
     json::array list;
     for (const auto& s : store.list(100)) list.push_back(state_json(s));
-    return answer(200, json::object{{"broadcasts", std::move(list)}});
+    return json_response(200, json::object{{"broadcasts", std::move(list)}});
   }
   if (rest.starts_with("/") && rest != "/preview") {
     if (request.method != "GET") return json_error(405, "method_not_allowed", "use GET");
@@ -151,7 +143,7 @@ HttpResponse handle_broadcasts(const MunicipalitySnapshot& m, const std::string&
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
     auto state = ec == std::errc() && end == digits.data() + digits.size() ? store.get(id) : std::nullopt;
     if (!state) return json_error(404, "not_found", "no such broadcast");
-    return answer(200, state_json(*state));
+    return json_response(200, state_json(*state));
   }
   if (request.method != "POST") return json_error(405, "method_not_allowed", "use POST");
   if (request.body.size() > 16 * 1024) return json_error(413, "body_too_large", "at most 16 KiB");
@@ -165,7 +157,7 @@ HttpResponse handle_broadcasts(const MunicipalitySnapshot& m, const std::string&
   if (rest == "/preview") {
     auto size = store.audience_size(*audience, today);
     if (!size) return json_error(500, "storage", "the audience could not be counted");
-    return answer(200, json::object{{"audience_size", size.value()},
+    return json_response(200, json::object{{"audience_size", size.value()},
                                     {"minimum", minimum},
                                     {"allowed", size.value() >= minimum}});
   }
@@ -184,7 +176,7 @@ HttpResponse handle_broadcasts(const MunicipalitySnapshot& m, const std::string&
               {"recipients", std::to_string(sent.value().state.recipients)}});
     tell_open_streams(m, sent.value().state, notification.value(), live);
   }
-  return answer(sent.value().created ? 201 : 200, state_json(sent.value().state));
+  return json_response(sent.value().created ? 201 : 200, state_json(sent.value().state));
 }
 
 }  // namespace machi::notify

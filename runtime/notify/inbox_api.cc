@@ -14,14 +14,6 @@ namespace {
 
 namespace json = boost::json;
 
-HttpResponse ok(const json::value& v) {
-  HttpResponse r;
-  r.status = 200;
-  r.body = json::serialize(v);
-  r.headers = {{"cache-control", "no-store"}};
-  return r;
-}
-
 std::optional<int64_t> positive(std::string_view text) {
   int64_t v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -54,13 +46,13 @@ HttpResponse handle_inbox(NotificationStore& store, const identity::Account& acc
     json::object body{{"items", std::move(items)}, {"unread", page.value().unread}};
     body["next_before"] = page.value().next_before ? json::value(*page.value().next_before)
                                                    : json::value(nullptr);
-    return ok(body);
+    return json_response(200, body);
   }
   if (request.method != "POST") return json_error(405, "method_not_allowed", "use POST");
   if (rest == "/read-all") {
     auto marked = store.mark_all_read(account.id, now);
     if (!marked) return json_error(500, "storage", "could not mark notifications read");
-    return ok(json::object{{"marked", marked.value()}});
+    return json_response(200, json::object{{"marked", marked.value()}});
   }
   if (rest.starts_with("/") && rest.ends_with("/read")) {
     auto id = positive(rest.substr(1, rest.size() - 6));
@@ -114,7 +106,7 @@ json::object preferences_json(NotificationStore::Preferences p, const identity::
 HttpResponse handle_preferences(identity::AccountStore& accounts, const Manifest& manifest,
                                 const identity::Account& account, const HttpRequest& request) {
   NotificationStore& store = accounts.notifications();
-  if (request.method == "GET") return ok(preferences_json(store.preferences(account.id), account));
+  if (request.method == "GET") return json_response(200, preferences_json(store.preferences(account.id), account));
   if (request.method != "PUT") return json_error(405, "method_not_allowed", "use GET or PUT");
   if (request.body.size() > 32 * 1024) return json_error(413, "body_too_large", "at most 32 KiB");
   boost::system::error_code ec;
@@ -174,7 +166,7 @@ HttpResponse handle_preferences(identity::AccountStore& accounts, const Manifest
     if (Status s = accounts.update_profile(updated); !s) return json_error(500, "storage", "could not store the language");
   }
   if (Status s = store.set_preferences(account.id, p); !s) return json_error(400, "bad_request", s.message());
-  return ok(preferences_json(store.preferences(account.id), updated));
+  return json_response(200, preferences_json(store.preferences(account.id), updated));
 }
 
 }  // namespace machi::notify

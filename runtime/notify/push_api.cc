@@ -15,14 +15,6 @@ namespace {
 
 namespace json = boost::json;
 
-HttpResponse answer(unsigned status, const json::value& v) {
-  HttpResponse r;
-  r.status = status;
-  r.body = json::serialize(v);
-  r.headers = {{"cache-control", "no-store"}};
-  return r;
-}
-
 std::string origin_of(std::string_view endpoint) {
   auto url = boost::urls::parse_absolute_uri(endpoint);
   return url ? "https://" + std::string(url->encoded_host_and_port()) : std::string();
@@ -61,7 +53,7 @@ HttpResponse add(NotificationStore& store, const Manifest& manifest, const ident
   NotificationStore::Subscription sub{0, std::string(*endpoint), *point, *secret, unix_now_ms()};
   auto id = store.add_subscription(account.id, sub);
   if (!id) return json_error(409, "too_many_subscriptions", id.error());
-  return answer(201, json::object{{"id", id.value()}, {"origin", origin_of(*endpoint)}});
+  return json_response(201, json::object{{"id", id.value()}, {"origin", origin_of(*endpoint)}});
 }
 
 }  // namespace
@@ -77,7 +69,7 @@ HttpResponse handle_push_subscriptions(NotificationStore& store, const Manifest&
       list.push_back(json::object{{"id", s.id}, {"origin", origin_of(s.endpoint)},
                                   {"created_unix_ms", s.created_ms}});
     }
-    return answer(200, json::object{{"subscriptions", std::move(list)}});
+    return json_response(200, json::object{{"subscriptions", std::move(list)}});
   }
   if (request.method != "DELETE") return json_error(405, "method_not_allowed", "use DELETE");
   int64_t id = 0;

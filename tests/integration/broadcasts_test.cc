@@ -20,13 +20,6 @@ namespace {
 
 json::value parse(const Reply& r) { return json::parse(r.body); }
 
-Reply call(HttpClient& c, const std::string& method, const std::string& path,
-           const std::string& bearer, const std::string& body = "") {
-  std::vector<std::pair<std::string, std::string>> headers = {{"Content-Type", "application/json"}};
-  if (!bearer.empty()) headers.emplace_back("Authorization", "Bearer " + bearer);
-  return c.request(method, path, "localhost", headers, body);
-}
-
 std::string token_of(const Reply& r) { return std::string(parse(r).at("access_token").as_string()); }
 
 struct Town {

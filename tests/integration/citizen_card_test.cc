@@ -20,7 +20,7 @@ namespace {
 
 json::value parse(const Reply& r) { return json::parse(r.body); }
 
-Reply call(HttpClient& c, const std::string& method, const std::string& path, const std::string& bearer,
+Reply send_json(HttpClient& c, const std::string& method, const std::string& path, const std::string& bearer,
            const json::object& body = {}) {
   std::vector<std::pair<std::string, std::string>> headers = {{"Content-Type", "application/json"}};
   if (!bearer.empty()) headers.emplace_back("Authorization", "Bearer " + bearer);
@@ -28,7 +28,7 @@ Reply call(HttpClient& c, const std::string& method, const std::string& path, co
 }
 
 std::string sign_in(HttpClient& c, const std::string& login, const std::string& password) {
-  Reply r = call(c, "POST", "/api/v1/auth/token", "",
+  Reply r = send_json(c, "POST", "/api/v1/auth/token", "",
                  {{"grant_type", "password"}, {"login", login}, {"password", password}});
   REQUIRE_MESSAGE(r.status == 200, r.body);
   return std::string(parse(r).at("access_token").as_string());
@@ -46,17 +46,17 @@ struct World {
                            verifier.manifest_entry() + "], ");
     REQUIRE(s.load("m.json", manifest).empty());
     c = std::make_unique<HttpClient>(s.port());
-    Reply r = call(*c, "POST", "/api/v1/auth/register", "",
+    Reply r = send_json(*c, "POST", "/api/v1/auth/register", "",
                    {{"login", "hanako@example.jp"}, {"password", "correct horse battery"}, {"display_name", "花子"}});
     REQUIRE(r.status == 201);
     std::string token(parse(r).at("access_token").as_string());
-    std::string nonce(parse(call(*c, "POST", "/api/v1/me/verification/nonce", token)).at("nonce").as_string());
-    REQUIRE(call(*c, "POST", "/api/v1/me/verification", token,
+    std::string nonce(parse(send_json(*c, "POST", "/api/v1/me/verification/nonce", token)).at("nonce").as_string());
+    REQUIRE(send_json(*c, "POST", "/api/v1/me/verification", token,
                  {{"assertion", verifier.assertion("https://localhost", nonce)}}).status == 200);
     resident = sign_in(*c, "hanako@example.jp", "correct horse battery");  // now "verified"
   }
   std::string card() {
-    Reply r = call(*c, "GET", "/api/v1/me/citizen-card", resident);
+    Reply r = send_json(*c, "GET", "/api/v1/me/citizen-card", resident);
     REQUIRE_MESSAGE(r.status == 200, r.body);
     return std::string(parse(r).at("token").as_string());
   }
@@ -71,7 +71,7 @@ TEST_CASE("a verified resident's card, as token and QR, verifies once for staff;
   CHECK(staff_add(w.s, "x@city.example", "mayor") == 1);  // not a role of this manifest
   std::string staff = sign_in(c, "shelter1@city.example", "staff password 1");
 
-  Reply card_reply = call(c, "GET", "/api/v1/me/citizen-card", w.resident);
+  Reply card_reply = send_json(c, "GET", "/api/v1/me/citizen-card", w.resident);
   REQUIRE(card_reply.status == 200);
   auto card = parse(card_reply);
   CHECK(card.at("expires_in").as_int64() == 120);
@@ -84,44 +84,44 @@ TEST_CASE("a verified resident's card, as token and QR, verifies once for staff;
                         {{"Authorization", "Bearer " + w.resident}});
   CHECK(svg.headers["content-type"] == "image/svg+xml");
 
-  Reply verified = call(c, "POST", "/api/v1/staff/citizen-card/verify", staff, {{"card", token}});
+  Reply verified = send_json(c, "POST", "/api/v1/staff/citizen-card/verify", staff, {{"card", token}});
   REQUIRE_MESSAGE(verified.status == 200, verified.body);
   CHECK(parse(verified).at("legal_name").as_string() == "佐賀 花子");
   CHECK(parse(verified).at("birthdate").as_string() == "1990-04-01");
   CHECK(parse(verified).at("address").at("line").as_string() == "佐賀市本庄町1-1");
-  Reply replay = call(c, "POST", "/api/v1/staff/citizen-card/verify", staff, {{"card", token}});
+  Reply replay = send_json(c, "POST", "/api/v1/staff/citizen-card/verify", staff, {{"card", token}});
   CHECK(replay.status == 403);
   CHECK(parse(replay).at("error").at("message").as_string().find("already verified") != std::string::npos);
 
-  auto log = parse(call(c, "GET", "/api/v1/me/disclosures", w.resident)).at("disclosures").as_array();
+  auto log = parse(send_json(c, "GET", "/api/v1/me/disclosures", w.resident)).at("disclosures").as_array();
   REQUIRE(log.size() == 1);
   CHECK(log[0].at("by").as_string() == "shelter1@city.example");
   CHECK(log[0].at("purpose").as_string() == "citizen-card");
   CHECK(log[0].at("claims").as_array().size() == 3);
 
   // Staff roles reach mini-apps in the claims; residents have none.
-  CHECK(parse(call(c, "GET", "/apps/notes-a/whoami", staff)).at("roles").as_string() == R"(["shelter"])");
-  CHECK_FALSE(parse(call(c, "GET", "/apps/notes-a/whoami", w.resident)).as_object().contains("roles"));
+  CHECK(parse(send_json(c, "GET", "/apps/notes-a/whoami", staff)).at("roles").as_string() == R"(["shelter"])");
+  CHECK_FALSE(parse(send_json(c, "GET", "/apps/notes-a/whoami", w.resident)).as_object().contains("roles"));
 }
 
 TEST_CASE("card attacks: no staff role, a card as access token, an access token as card, unverified") {
   World w;
   HttpClient& c = *w.c;
   std::string card = w.card();
-  CHECK(call(c, "POST", "/api/v1/staff/citizen-card/verify", w.resident, {{"card", card}}).status == 403);
-  CHECK(call(c, "GET", "/api/v1/me", card).status == 401);  // a card is not an access token
+  CHECK(send_json(c, "POST", "/api/v1/staff/citizen-card/verify", w.resident, {{"card", card}}).status == 403);
+  CHECK(send_json(c, "GET", "/api/v1/me", card).status == 401);  // a card is not an access token
   REQUIRE(staff_add(w.s, "counter1@city.example", "counter") == 0);
   std::string staff = sign_in(c, "counter1@city.example", "staff password 1");
-  Reply wrong_kind = call(c, "POST", "/api/v1/staff/citizen-card/verify", staff, {{"card", w.resident}});
+  Reply wrong_kind = send_json(c, "POST", "/api/v1/staff/citizen-card/verify", staff, {{"card", w.resident}});
   CHECK(wrong_kind.status == 403);
   CHECK(parse(wrong_kind).at("error").at("message").as_string().find("wrong token type") != std::string::npos);
-  CHECK(call(c, "POST", "/api/v1/staff/citizen-card/verify", staff, {{"card", "garbage"}}).status == 403);
+  CHECK(send_json(c, "POST", "/api/v1/staff/citizen-card/verify", staff, {{"card", "garbage"}}).status == 403);
   // The card was not spent by the failed attempts: staff can still verify it once.
-  CHECK(call(c, "POST", "/api/v1/staff/citizen-card/verify", staff, {{"card", card}}).status == 200);
-  Reply unverified = call(c, "POST", "/api/v1/auth/register", "",
+  CHECK(send_json(c, "POST", "/api/v1/staff/citizen-card/verify", staff, {{"card", card}}).status == 200);
+  Reply unverified = send_json(c, "POST", "/api/v1/auth/register", "",
                           {{"login", "new@example.jp"}, {"password", "correct horse battery"}, {"display_name", "n"}});
   std::string fresh(parse(unverified).at("access_token").as_string());
-  CHECK(call(c, "GET", "/api/v1/me/citizen-card", fresh).status == 403);
+  CHECK(send_json(c, "GET", "/api/v1/me/citizen-card", fresh).status == 403);
 }
 
 TEST_CASE("counter recovery: staff who verified the card issue a one-time code") {
@@ -131,22 +131,22 @@ TEST_CASE("counter recovery: staff who verified the card issue a one-time code")
   REQUIRE(staff_add(w.s, "shelter1@city.example", "shelter") == 0);
   std::string counter = sign_in(c, "counter1@city.example", "staff password 1");
   std::string shelter = sign_in(c, "shelter1@city.example", "staff password 1");
-  CHECK(call(c, "POST", "/api/v1/staff/recovery", shelter, {{"card", w.card()}}).status == 403);
+  CHECK(send_json(c, "POST", "/api/v1/staff/recovery", shelter, {{"card", w.card()}}).status == 403);
 
-  Reply issued = call(c, "POST", "/api/v1/staff/recovery", counter, {{"card", w.card()}});
+  Reply issued = send_json(c, "POST", "/api/v1/staff/recovery", counter, {{"card", w.card()}});
   REQUIRE_MESSAGE(issued.status == 200, issued.body);
   std::string code(parse(issued).at("code").as_string());
   CHECK(code.size() == 12);
   CHECK(parse(issued).at("login").as_string() == "hanako@example.jp");
 
   json::object reset{{"login", "hanako@example.jp"}, {"code", code}, {"new_password", "a brand new phrase"}};
-  CHECK(call(c, "POST", "/api/v1/auth/recover", "", reset).status == 204);
-  CHECK(call(c, "POST", "/api/v1/auth/recover", "", reset).status == 401);  // single use
-  CHECK(call(c, "GET", "/api/v1/me", "").status == 401);
-  CHECK(call(c, "POST", "/api/v1/auth/token", "", {{"grant_type", "password"}, {"login", "hanako@example.jp"},
+  CHECK(send_json(c, "POST", "/api/v1/auth/recover", "", reset).status == 204);
+  CHECK(send_json(c, "POST", "/api/v1/auth/recover", "", reset).status == 401);  // single use
+  CHECK(send_json(c, "GET", "/api/v1/me", "").status == 401);
+  CHECK(send_json(c, "POST", "/api/v1/auth/token", "", {{"grant_type", "password"}, {"login", "hanako@example.jp"},
                                                    {"password", "correct horse battery"}}).status == 401);
   sign_in(c, "hanako@example.jp", "a brand new phrase");
-  auto log = parse(call(c, "GET", "/api/v1/me/disclosures", sign_in(c, "hanako@example.jp", "a brand new phrase")));
+  auto log = parse(send_json(c, "GET", "/api/v1/me/disclosures", sign_in(c, "hanako@example.jp", "a brand new phrase")));
   CHECK(log.at("disclosures").as_array()[0].at("purpose").as_string() == "recovery");
 }
 
@@ -155,7 +155,7 @@ TEST_CASE("ABI 1.1 card_resolve: staff in a mini-app get that mini-app's subject
   HttpClient& c = *w.c;
   REQUIRE(staff_add(w.s, "library1@city.example", "counter") == 0);
   std::string staff = sign_in(c, "library1@city.example", "staff password 1");
-  std::string resident_sub(parse(call(c, "GET", "/apps/notes-a/whoami", w.resident)).at("sub").as_string());
+  std::string resident_sub(parse(send_json(c, "GET", "/apps/notes-a/whoami", w.resident)).at("sub").as_string());
 
   std::string card = w.card();
   Reply checkin = c.request("POST", "/apps/notes-a/checkin", "localhost", {{"Authorization", "Bearer " + staff}}, card);
@@ -169,7 +169,7 @@ TEST_CASE("ABI 1.1 card_resolve: staff in a mini-app get that mini-app's subject
                                  {{"Authorization", "Bearer " + w.resident}}, w.card());
   CHECK(resident_try.status == 403);
 
-  auto log = parse(call(c, "GET", "/api/v1/me/disclosures", w.resident)).at("disclosures").as_array();
+  auto log = parse(send_json(c, "GET", "/api/v1/me/disclosures", w.resident)).at("disclosures").as_array();
   REQUIRE(log.size() >= 1);
   CHECK(log[0].at("purpose").as_string() == "notes-a");
   CHECK(log[0].at("by").as_string() == "library1@city.example");

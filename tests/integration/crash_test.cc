@@ -74,10 +74,8 @@ class Machi {
 
 Reply call(uint16_t port, const std::string& method, const std::string& path, const std::string& bearer,
            const std::string& body = "") {
-  HttpClient c(port);
-  std::vector<std::pair<std::string, std::string>> headers = {{"Content-Type", "application/json"}};
-  if (!bearer.empty()) headers.emplace_back("Authorization", "Bearer " + bearer);
-  return c.request(method, path, "localhost", headers, body);
+  HttpClient c(port);  // a new connection each time: the server may have been restarted
+  return test::call(c, method, path, bearer, body);
 }
 
 template <typename Done>

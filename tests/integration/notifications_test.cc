@@ -25,13 +25,6 @@ std::string apps(bool b_enabled = true) {
 
 json::value parse(const Reply& r) { return json::parse(r.body); }
 
-Reply call(HttpClient& c, const std::string& method, const std::string& path,
-           const std::string& bearer, const std::string& body = "") {
-  std::vector<std::pair<std::string, std::string>> headers = {{"Content-Type", "application/json"}};
-  if (!bearer.empty()) headers.emplace_back("Authorization", "Bearer " + bearer);
-  return c.request(method, path, "localhost", headers, body);
-}
-
 struct Resident {
   std::string token;
   std::string subject_a;  // the pairwise subject notes-a knows

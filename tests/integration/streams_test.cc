@@ -24,13 +24,6 @@ const std::string kApps = R"({"id": "notes-a", "name": "A", "plugin": "notes.so"
 
 json::value parse(const std::string& s) { return json::parse(s); }
 
-Reply call(HttpClient& c, const std::string& method, const std::string& path,
-           const std::string& bearer, const std::string& body = "") {
-  std::vector<std::pair<std::string, std::string>> headers = {{"Content-Type", "application/json"}};
-  if (!bearer.empty()) headers.emplace_back("Authorization", "Bearer " + bearer);
-  return c.request(method, path, "localhost", headers, body);
-}
-
 std::string sign_up(HttpClient& c, const std::string& login) {
   Reply r = call(c, "POST", "/api/v1/auth/register", "",
                  json::serialize(json::object{{"login", login},

@@ -29,13 +29,6 @@ std::string manifest_with_push(const std::string& origin) {
 
 json::value parse(const Reply& r) { return json::parse(r.body); }
 
-Reply call(HttpClient& c, const std::string& method, const std::string& path,
-           const std::string& bearer, const std::string& body = "") {
-  std::vector<std::pair<std::string, std::string>> headers = {{"Content-Type", "application/json"}};
-  if (!bearer.empty()) headers.emplace_back("Authorization", "Bearer " + bearer);
-  return c.request(method, path, "localhost", headers, body);
-}
-
 std::string sign_up(HttpClient& c) {
   Reply r = call(c, "POST", "/api/v1/auth/register", "",
                  R"({"login": "hanako@example.jp", "password": "correct horse battery", "display_name": "Hanako"})");

@@ -87,4 +87,12 @@ inline std::string raw_exchange(uint16_t port, const std::string& bytes,
   return out;
 }
 
+// A JSON request to host "localhost", with a bearer token unless `bearer` is empty.
+inline Reply call(HttpClient& c, const std::string& method, const std::string& path,
+                  const std::string& bearer, const std::string& body = "") {
+  std::vector<std::pair<std::string, std::string>> headers = {{"Content-Type", "application/json"}};
+  if (!bearer.empty()) headers.emplace_back("Authorization", "Bearer " + bearer);
+  return c.request(method, path, "localhost", headers, body);
+}
+
 }  // namespace machi::test
