@@ -171,7 +171,7 @@ int serve(const Args& args) {
   watcher->every(std::chrono::seconds(1), [&scheduler] { scheduler.tick(); });
   scheduler.tick();
   if (Status s = watcher->start(); !s) {
-    log_line(LogLevel::kWarn, "watcher", "live reload disabled", {{"reason", s.message()}});
+    log_line(LogLevel::kWarn, "watcher", "live reload disabled for some directories (timers run)", {{"reason", s.message()}});
   }
   log_line(LogLevel::kInfo, "serve", "listening",
            {{"address", o.http.address}, {"port", std::to_string(server.port())},

@@ -2,6 +2,7 @@
 
 #include <uv.h>
 
+#include <algorithm>
 #include <set>
 #include <string_view>
 #include <thread>
@@ -14,9 +15,12 @@ struct ManifestWatcher::Loop {
   uv_loop_t loop{};
   uv_async_t stop{};
   uv_timer_t debounce{};
-  uv_timer_t ticker{};
-  std::chrono::milliseconds tick_interval{0};
-  std::function<void()> on_tick;
+  struct Ticker {
+    uv_timer_t timer{};
+    std::chrono::milliseconds interval{0};
+    std::function<void()> on_tick;
+  };
+  std::vector<std::unique_ptr<Ticker>> tickers;
   std::vector<std::unique_ptr<uv_fs_event_t>> events;
   std::vector<std::filesystem::path> directories;
   std::chrono::milliseconds debounce_delay{200};
@@ -34,7 +38,7 @@ bool interesting(const char* filename) {
 }
 
 void on_ticked(uv_timer_t* timer) {
-  static_cast<ManifestWatcher::Loop*>(timer->data)->on_tick();
+  static_cast<ManifestWatcher::Loop::Ticker*>(timer->data)->on_tick();
 }
 
 void on_debounced(uv_timer_t* timer) {
@@ -57,13 +61,16 @@ void on_fs_event(uv_fs_event_t* handle, const char* filename, int, int status) {
 void on_stop(uv_async_t* async) {
   auto* state = static_cast<ManifestWatcher::Loop*>(async->data);
   for (auto& event : state->events) {
+    if (uv_is_closing(reinterpret_cast<uv_handle_t*>(event.get()))) continue;  // a failed watch
     uv_fs_event_stop(event.get());
     uv_close(reinterpret_cast<uv_handle_t*>(event.get()), nullptr);
   }
   uv_timer_stop(&state->debounce);
   uv_close(reinterpret_cast<uv_handle_t*>(&state->debounce), nullptr);
-  uv_timer_stop(&state->ticker);
-  uv_close(reinterpret_cast<uv_handle_t*>(&state->ticker), nullptr);
+  for (auto& ticker : state->tickers) {
+    uv_timer_stop(&ticker->timer);
+    uv_close(reinterpret_cast<uv_handle_t*>(&ticker->timer), nullptr);
+  }
   uv_close(reinterpret_cast<uv_handle_t*>(&state->stop), nullptr);
 }
 
@@ -86,36 +93,37 @@ Status ManifestWatcher::start() {
   s.stop.data = &s;
   uv_timer_init(&s.loop, &s.debounce);
   s.debounce.data = &s;
-  uv_timer_init(&s.loop, &s.ticker);
-  s.ticker.data = &s;
-  if (s.on_tick && s.tick_interval.count() > 0) {
-    auto ms = static_cast<uint64_t>(s.tick_interval.count());
-    uv_timer_start(&s.ticker, on_ticked, ms, ms);
+  for (auto& ticker : s.tickers) {
+    uv_timer_init(&s.loop, &ticker->timer);
+    ticker->timer.data = ticker.get();
+    auto ms = static_cast<uint64_t>(ticker->interval.count());
+    uv_timer_start(&ticker->timer, on_ticked, ms, ms);
   }
+  // A directory that cannot be watched loses live reload, but the loop and its timers (the
+  // scheduler, key rotation) run regardless.
+  std::string failed;
   for (const auto& dir : s.directories) {
     auto event = std::make_unique<uv_fs_event_t>();
     uv_fs_event_init(&s.loop, event.get());
     event->data = &s;
     int rc = uv_fs_event_start(event.get(), on_fs_event, dir.c_str(), 0);
     if (rc < 0) {
-      // Close this handle and every one opened so far; the handles must outlive uv_run.
+      failed += (failed.empty() ? "" : "; ") + dir.string() + ": " + uv_strerror(rc);
       uv_close(reinterpret_cast<uv_handle_t*>(event.get()), nullptr);
-      on_stop(&s.stop);
-      uv_run(&s.loop, UV_RUN_DEFAULT);
-      uv_loop_close(&s.loop);
-      s.events.clear();
-      return Status::error("cannot watch directory " + dir.string() + ": " + uv_strerror(rc));
     }
-    s.events.push_back(std::move(event));
+    s.events.push_back(std::move(event));  // closed ones too: handles must outlive uv_run
   }
   s.started = true;
   s.thread = std::thread([&s] { uv_run(&s.loop, UV_RUN_DEFAULT); });
+  if (!failed.empty()) return Status::error("cannot watch " + failed);
   return Status::ok();
 }
 
 void ManifestWatcher::every(std::chrono::milliseconds interval, std::function<void()> on_tick) {
-  loop_->tick_interval = interval;
-  loop_->on_tick = std::move(on_tick);
+  auto ticker = std::make_unique<Loop::Ticker>();
+  ticker->interval = std::max(interval, std::chrono::milliseconds(1));
+  ticker->on_tick = std::move(on_tick);
+  loop_->tickers.push_back(std::move(ticker));
 }
 
 ManifestWatcher::~ManifestWatcher() {

@@ -27,10 +27,13 @@ class ManifestWatcher {
   ManifestWatcher(const ManifestWatcher&) = delete;
   ManifestWatcher& operator=(const ManifestWatcher&) = delete;
 
-  // A repeating timer on the same loop (time is the loop's other job: key rotation, cleanup).
-  // Call before start(); `on_tick` runs on the watcher's thread and must hand work elsewhere.
+  // A repeating timer on the same loop (time is the loop's other job: the scheduler, key
+  // rotation). Each call adds one. Call before start(); `on_tick` runs on the watcher's thread
+  // and must hand work elsewhere.
   void every(std::chrono::milliseconds interval, std::function<void()> on_tick);
 
+  // Starts the loop. An error names directories that cannot be watched (no live reload for
+  // them); the loop, the other watches and the timers run all the same.
   Status start();
 
   struct Loop;  // libuv state (manifest_watcher.cc)

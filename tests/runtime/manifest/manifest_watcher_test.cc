@@ -30,9 +30,21 @@ TEST_CASE("the watcher reports a renamed-in manifest once (debounced) and ticks 
   CHECK(ticks.load() >= 5);
 }
 
-TEST_CASE("a directory that cannot be watched is a clear error") {
-  ManifestWatcher watcher({"/nonexistent/machi-dir"}, 50ms, [] {});
-  auto started = watcher.start();
-  REQUIRE_FALSE(started.is_ok());
-  CHECK(started.message().find("/nonexistent/machi-dir") != std::string::npos);
+TEST_CASE("a directory that cannot be watched is a clear error; every timer ticks all the same") {
+  test::ScratchDir dir;
+  std::atomic<int> fast{0}, slow{0}, changes{0};
+  {
+    ManifestWatcher watcher({"/nonexistent/machi-dir", dir.path()}, 30ms, [&] { changes++; });
+    watcher.every(10ms, [&] { fast++; });
+    watcher.every(40ms, [&] { slow++; });  // a second timer: both run (scheduler + key rotation)
+    auto started = watcher.start();
+    REQUIRE_FALSE(started.is_ok());
+    CHECK(started.message().find("/nonexistent/machi-dir") != std::string::npos);
+    std::ofstream(dir / "city.json") << "{}";  // the other directory is still watched
+    std::this_thread::sleep_for(250ms);
+  }
+  CHECK(fast.load() >= 10);
+  CHECK(slow.load() >= 3);
+  CHECK(slow.load() < fast.load());
+  CHECK(changes.load() == 1);
 }
