@@ -4,7 +4,6 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
-#include <charconv>
 
 #include "runtime/log/log.h"
 #include "runtime/notify/notifier.h"
@@ -138,10 +137,8 @@ HttpResponse handle_broadcasts(const MunicipalitySnapshot& m, const std::string&
   }
   if (rest.starts_with("/") && rest != "/preview") {
     if (request.method != "GET") return json_error(405, "method_not_allowed", "use GET");
-    int64_t id = 0;
-    auto digits = rest.substr(1);
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
-    auto state = ec == std::errc() && end == digits.data() + digits.size() ? store.get(id) : std::nullopt;
+    auto id = positive_id(rest.substr(1));
+    auto state = id ? store.get(*id) : std::nullopt;
     if (!state) return json_error(404, "not_found", "no such broadcast");
     return json_response(200, state_json(*state));
   }

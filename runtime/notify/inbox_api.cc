@@ -14,13 +14,6 @@ namespace {
 
 namespace json = boost::json;
 
-std::optional<int64_t> positive(std::string_view text) {
-  int64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || v <= 0) return std::nullopt;
-  return v;
-}
-
 }  // namespace
 
 HttpResponse handle_inbox(NotificationStore& store, const identity::Account& account,
@@ -30,13 +23,13 @@ HttpResponse handle_inbox(NotificationStore& store, const identity::Account& acc
     if (request.method != "GET") return json_error(405, "method_not_allowed", "use GET");
     size_t limit = 20;
     if (auto l = query_param(request.query, "limit")) {
-      auto n = positive(*l);
+      auto n = positive_id(*l);
       if (!n || *n > 100) return json_error(400, "bad_request", "limit: an integer 1–100");
       limit = static_cast<size_t>(*n);
     }
     std::optional<int64_t> before;
     if (auto b = query_param(request.query, "before")) {
-      before = positive(*b);
+      before = positive_id(*b);
       if (!before) return json_error(400, "bad_request", "before: a notification id");
     }
     auto page = store.inbox(account.id, now, before, limit);
@@ -55,7 +48,7 @@ HttpResponse handle_inbox(NotificationStore& store, const identity::Account& acc
     return json_response(200, json::object{{"marked", marked.value()}});
   }
   if (rest.starts_with("/") && rest.ends_with("/read")) {
-    auto id = positive(rest.substr(1, rest.size() - 6));
+    auto id = positive_id(rest.substr(1, rest.size() - 6));
     if (!id) return json_error(404, "not_found", "no such notification");
     if (!store.mark_read(account.id, *id, now)) {
       return json_error(404, "not_found", "no notification " + std::to_string(*id) + " in your inbox");

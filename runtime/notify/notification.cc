@@ -2,6 +2,8 @@
 
 #include <boost/json/parse.hpp>
 
+#include <charconv>
+
 namespace machi::notify {
 namespace {
 
@@ -41,6 +43,13 @@ Result<std::string> text_field(const json::object& o, const char* name, size_t m
 }
 
 }  // namespace
+
+std::optional<int64_t> positive_id(std::string_view text) {
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v <= 0) return std::nullopt;
+  return v;
+}
 
 bool valid_urgency(std::string_view u) {
   return u == "low" || u == "normal" || u == "high" || u == "critical";

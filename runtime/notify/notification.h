@@ -46,4 +46,7 @@ boost::json::object to_json(const Notification& n);
 
 bool valid_urgency(std::string_view u);
 
+// A positive decimal id from a path segment or query value ("42"); nullopt for anything else.
+std::optional<int64_t> positive_id(std::string_view text);
+
 }  // namespace machi::notify

@@ -2,9 +2,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <boost/url/parse.hpp>
 
-#include <charconv>
 
 #include "runtime/identity/base64url.h"
 #include "runtime/notify/web_push.h"
@@ -14,11 +12,6 @@ namespace machi::notify {
 namespace {
 
 namespace json = boost::json;
-
-std::string origin_of(std::string_view endpoint) {
-  auto url = boost::urls::parse_absolute_uri(endpoint);
-  return url ? "https://" + std::string(url->encoded_host_and_port()) : std::string();
-}
 
 const json::string* string_at(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
@@ -39,7 +32,7 @@ HttpResponse add(NotificationStore& store, const Manifest& manifest, const ident
   }
   if (!push_endpoint_allowed(manifest.push.services, *endpoint)) {
     return json_error(422, "push_service_not_allowed",
-                      "endpoint: '" + origin_of(*endpoint) +
+                      "endpoint: '" + push_origin(*endpoint) +
                           "' is not a push service this municipality allows (https only)");
   }
   const json::value* keys = o.if_contains("keys");
@@ -53,7 +46,7 @@ HttpResponse add(NotificationStore& store, const Manifest& manifest, const ident
   NotificationStore::Subscription sub{0, std::string(*endpoint), *point, *secret, unix_now_ms()};
   auto id = store.add_subscription(account.id, sub);
   if (!id) return json_error(409, "too_many_subscriptions", id.error());
-  return json_response(201, json::object{{"id", id.value()}, {"origin", origin_of(*endpoint)}});
+  return json_response(201, json::object{{"id", id.value()}, {"origin", push_origin(*endpoint)}});
 }
 
 }  // namespace
@@ -66,16 +59,14 @@ HttpResponse handle_push_subscriptions(NotificationStore& store, const Manifest&
     if (request.method != "GET") return json_error(405, "method_not_allowed", "use GET or POST");
     json::array list;
     for (const auto& s : store.subscriptions(account.id)) {
-      list.push_back(json::object{{"id", s.id}, {"origin", origin_of(s.endpoint)},
+      list.push_back(json::object{{"id", s.id}, {"origin", push_origin(s.endpoint)},
                                   {"created_unix_ms", s.created_ms}});
     }
     return json_response(200, json::object{{"subscriptions", std::move(list)}});
   }
   if (request.method != "DELETE") return json_error(405, "method_not_allowed", "use DELETE");
-  int64_t id = 0;
-  std::string_view digits = rest.substr(1);
-  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
-  if (ec != std::errc() || end != digits.data() + digits.size() || !store.remove_subscription(account.id, id)) {
+  auto id = positive_id(rest.substr(1));
+  if (!id || !store.remove_subscription(account.id, *id)) {
     return json_error(404, "not_found", "no such push subscription");
   }
   HttpResponse r;

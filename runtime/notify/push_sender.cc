@@ -1,7 +1,6 @@
 #include "runtime/notify/push_sender.h"
 
 #include <boost/json/serialize.hpp>
-#include <boost/url/parse.hpp>
 #include <openssl/sha.h>
 
 #include <algorithm>
@@ -104,15 +103,14 @@ void PushSender::send_one(const MunicipalitySnapshot& m, NotificationStore& stor
     }
   }
   // Checked at subscription time; checked again here, as the allowlist may have changed.
-  auto url = boost::urls::parse_absolute_uri(sub.endpoint);
-  if (!url || !push_endpoint_allowed(m.manifest.push.services, sub.endpoint)) {
+  if (!push_endpoint_allowed(m.manifest.push.services, sub.endpoint)) {
     log_line(LogLevel::kWarn, "push", "subscription's push service no longer allowed; deleted",
              {{"municipality", m.manifest.municipality_id}});
     store.drop_subscription(sub.id);
     ++stats.gone;
     return;
   }
-  std::string origin = "https://" + std::string(url->encoded_host_and_port());
+  std::string origin = push_origin(sub.endpoint);
   auto body = encrypt_push(payload(n), {sub.p256dh, sub.auth, "", ""});
   std::string authorization = vapid_header(m, origin, now_ms / 1000);
   if (!body || authorization.empty()) {

@@ -1,6 +1,7 @@
 #include "runtime/notify/web_push.h"
 
 #include <boost/json/object.hpp>
+#include <boost/url/parse.hpp>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
@@ -168,6 +169,11 @@ Result<std::string> vapid_authorization(const identity::Es256Key& key, std::stri
   auto jwt = identity::sign_jwt(key, "", "JWT", claims);
   if (!jwt) return jwt.status();
   return "vapid t=" + jwt.value() + ", k=" + vapid_public_key(key);
+}
+
+std::string push_origin(std::string_view endpoint) {
+  auto url = boost::urls::parse_absolute_uri(endpoint);
+  return url ? "https://" + std::string(url->encoded_host_and_port()) : std::string();
 }
 
 std::string vapid_public_key(const identity::Es256Key& key) {

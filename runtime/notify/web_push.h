@@ -36,6 +36,9 @@ Status check_subscription_keys(std::string_view p256dh, std::string_view auth);
 Result<std::string> vapid_authorization(const identity::Es256Key& key, std::string_view origin,
                                         std::string_view subject, int64_t expires_unix_s);
 
+// A push endpoint's origin ("https://host[:port]"), the VAPID audience; empty if not a URL.
+std::string push_origin(std::string_view endpoint);
+
 // The 65-byte uncompressed public point of `key`, base64url: the applicationServerKey a
 // browser's pushManager.subscribe() needs.
 std::string vapid_public_key(const identity::Es256Key& key);
