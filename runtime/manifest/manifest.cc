@@ -201,6 +201,16 @@ void read_mini_app(const json::value& item, size_t index, std::vector<ManifestPr
   e.concurrency = static_cast<int>(r.integer("concurrency", 64, 1, 100000));
   e.job_quota = r.integer("job_quota", 500000, 0, 10000000);
   e.grants = r.strings("grants", false, valid_grant, "is not a grantable claim (see docs/manifest.md)");
+  if (std::string dir = r.string("data_dir", false); !dir.empty()) {
+    std::filesystem::path path(dir);
+    if (path.is_relative()) path = manifest.file.parent_path() / path;
+    std::error_code ec;
+    if (!std::filesystem::is_directory(path, ec)) {
+      r.problem("data_dir", "'" + path.string() + "' is not a directory");
+    } else {
+      e.data_dir = std::filesystem::canonical(path, ec);
+    }
+  }
   if (const json::value* config = r.find("config", false)) {
     if (config->is_object()) e.config_json = json::serialize(*config);
     else r.problem("config", "must be an object");

@@ -29,6 +29,9 @@ struct MiniAppEntry {
   int64_t job_quota = 500000;  // scheduled jobs its instance may keep (host schedule refuses beyond)
   std::vector<std::string> grants;  // claim names this mini-app may receive
   std::string config_json = "{}";
+  // The mini-app's data files (manifest "data_dir", relative to the manifest's directory), read
+  // through the host's read_data_file; empty: none.
+  std::filesystem::path data_dir;
   size_t index = 0;           // position in the file's mini_apps array, for pointers
 };
 

@@ -1,6 +1,10 @@
 #include "runtime/plugin/host_api.h"
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string_view>
 
 #include "runtime/http/http_message.h"
@@ -279,6 +283,55 @@ machi_status host_local_time_to_unix(machi_instance_ctx* ctx, machi_str text, in
   *out = instant.value();
   return MACHI_OK;
 }
+// A data-file name: segments of [A-Za-z0-9._-] joined by "/", none empty or starting with ".".
+bool data_file_name_ok(std::string_view name) {
+  if (name.empty() || name.size() > 255) return false;
+  size_t start = 0;
+  while (start <= name.size()) {
+    size_t end = name.find('/', start);
+    if (end == std::string_view::npos) end = name.size();
+    std::string_view segment = name.substr(start, end - start);
+    if (segment.empty() || segment[0] == '.') return false;
+    for (char c : segment) {
+      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                c == '.' || c == '_' || c == '-';
+      if (!ok) return false;
+    }
+    start = end + 1;
+  }
+  return true;
+}
+
+machi_status host_read_data_file(machi_instance_ctx* ctx, machi_str name, machi_str* out) {
+  MACHI_REQUIRE(ctx && out, "read_data_file: NULL argument");
+  static constexpr uintmax_t kMaxBytes = 64u << 20;
+  thread_local std::string t_file;
+  if (ctx->data_dir.empty()) {
+    return fail(MACHI_ERR_UNIMPLEMENTED, "read_data_file: the manifest gives this mini-app no data_dir");
+  }
+  if (!data_file_name_ok(view(name))) {
+    return fail(MACHI_ERR_DENIED, "read_data_file: '" + std::string(view(name)).substr(0, 100) +
+                                      "' is not a plain relative file name");
+  }
+  std::error_code ec;
+  auto path = std::filesystem::canonical(ctx->data_dir / std::string(view(name)), ec);
+  if (ec || !std::filesystem::is_regular_file(path, ec)) {
+    return fail(MACHI_ERR_NOT_FOUND, "read_data_file: no file '" + std::string(view(name)) + "'");
+  }
+  auto [root_end, path_it] = std::mismatch(ctx->data_dir.begin(), ctx->data_dir.end(), path.begin(), path.end());
+  if (root_end != ctx->data_dir.end()) {
+    return fail(MACHI_ERR_DENIED, "read_data_file: '" + std::string(view(name)) + "' leads outside the data directory");
+  }
+  auto size = std::filesystem::file_size(path, ec);
+  if (ec) return fail(MACHI_ERR_NOT_FOUND, "read_data_file: " + ec.message());
+  if (size > kMaxBytes) return fail(MACHI_ERR_TOO_LARGE, "read_data_file: over 64 MiB");
+  std::ifstream in(path, std::ios::binary);
+  t_file.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) return fail(MACHI_ERR_INTERNAL, "read_data_file: read failed");
+  *out = machi_str{t_file.data(), t_file.size()};
+  return MACHI_OK;
+}
+
 machi_status host_cancel(machi_instance_ctx* ctx, machi_str key) {
   return store_call("cancel", ctx, [&](auto& s, auto& e) { return s.cancel(view(key), e); });
 }
@@ -359,6 +412,7 @@ const machi_host_api kHostApi = {
     host_notify,
     host_schedule_until,
     host_local_time_to_unix,
+    host_read_data_file,
 };
 
 }  // namespace

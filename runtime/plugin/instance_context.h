@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -29,6 +30,7 @@ struct machi_instance_ctx {
   machi::LiveHub* live = nullptr;  // may be null: publish reaches nobody
   std::string timezone;
   int64_t job_quota = 0;
+  std::filesystem::path data_dir;  // canonical; empty: read_data_file is unavailable
   std::function<bool(std::string_view subject)> known_subject;
   std::atomic<bool> healthy{true};
 };

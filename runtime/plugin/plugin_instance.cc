@@ -49,6 +49,7 @@ Result<std::unique_ptr<PluginInstance>> PluginInstance::create(
   ctx->live = options.live;
   ctx->timezone = std::move(options.timezone);
   ctx->job_quota = options.job_quota;
+  ctx->data_dir = std::move(options.data_dir);
   ctx->known_subject = std::move(options.known_subject);
 
   machi_instance_args args{};

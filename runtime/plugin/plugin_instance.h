@@ -35,6 +35,7 @@ struct InstanceOptions {
   std::chrono::milliseconds deadline{5000};
   std::string timezone = "Asia/Tokyo";  // IANA name, from the manifest (checked there)
   int64_t job_quota = 500'000;            // scheduled jobs this instance may keep
+  std::filesystem::path data_dir;         // read_data_file's root; empty: none
   // Whether a resident has this pairwise subject in this mount (for notify). Unset: nobody has.
   std::function<bool(std::string_view subject)> known_subject;
 };

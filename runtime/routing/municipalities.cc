@@ -60,6 +60,7 @@ std::shared_ptr<const MunicipalitySnapshot> Municipalities::build(
     if (old && old->instance->plugin().sha256 == plugin.value()->sha256 &&
         old->entry.config_json == entry.config_json &&
         old->entry.deadline == entry.deadline && old->entry.job_quota == entry.job_quota &&
+        old->entry.data_dir == entry.data_dir &&
         previous->manifest.timezone == manifest.timezone) {
       mounted->instance = old->instance;  // unchanged: keep serving on the same instance
       mounted->in_flight = old->in_flight;
@@ -74,6 +75,7 @@ std::shared_ptr<const MunicipalitySnapshot> Municipalities::build(
       options.deadline = entry.deadline;
       options.timezone = manifest.timezone;
       options.job_quota = entry.job_quota;
+      options.data_dir = entry.data_dir;
       options.known_subject = [identity = std::weak_ptr(identity), mount = entry.id](std::string_view subject) {
         auto id = identity.lock();
         return id && id->accounts().account_for_subject(mount, subject).has_value();

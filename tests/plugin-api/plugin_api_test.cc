@@ -26,9 +26,9 @@ TEST_CASE("status codes keep their values") {
   CHECK(MACHI_ERR_VERSION == -13);
 }
 
-TEST_CASE("this header is ABI 1.2") {
+TEST_CASE("this header is ABI 1.3") {
   CHECK(MACHI_ABI_MAJOR == 1);
-  CHECK(MACHI_ABI_MINOR == 2);
+  CHECK(MACHI_ABI_MINOR == 3);
 }
 
 TEST_CASE("1.0 struct layouts: struct_size first, fields at fixed offsets (LP64)") {
@@ -46,7 +46,8 @@ TEST_CASE("1.0 struct layouts: struct_size first, fields at fixed offsets (LP64)
   CHECK(offsetof(machi_host_api, notify) == 8 + 8 * 35);  // 1.2: appended after 1.1
   CHECK(offsetof(machi_host_api, schedule_until) == 8 + 8 * 36);
   CHECK(offsetof(machi_host_api, local_time_to_unix) == 8 + 8 * 37);
-  CHECK(sizeof(machi_host_api) == 8 + 8 * 38);
+  CHECK(offsetof(machi_host_api, read_data_file) == 8 + 8 * 38);  // 1.3: appended
+  CHECK(sizeof(machi_host_api) == 8 + 8 * 39);
   CHECK(sizeof(machi_request) == 120);
   CHECK(sizeof(machi_response) == 56);
   CHECK(sizeof(machi_event) == 48);

@@ -33,6 +33,7 @@ struct Harness {
     return plugin.value();
   }
 
+  std::filesystem::path data_dir;  // the next instances' read_data_file root (canonical)
   std::unique_ptr<PluginInstance> instance(const std::filesystem::path& file,
                                            const std::string& mount = "m",
                                            const std::string& config = "{}",
@@ -45,6 +46,7 @@ struct Harness {
     options.database_file = dir / ("apps/" + mount + ".db");
     options.live = &live;
     options.deadline = deadline;
+    options.data_dir = data_dir;
     auto created = PluginInstance::create(load(file), options);
     REQUIRE_MESSAGE(created.is_ok(), created.error());
     return std::move(created).value();

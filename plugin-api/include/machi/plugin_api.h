@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 #define MACHI_ABI_MAJOR 1
-#define MACHI_ABI_MINOR 2
+#define MACHI_ABI_MINOR 3
 
 /* The one symbol a plugin exports. */
 #define MACHI_NEGOTIATE_SYMBOL "machi_plugin_negotiate"
@@ -302,6 +302,18 @@ typedef struct machi_host_api {
    * is the instant the clocks changed. MACHI_ERR_INVALID_ARGUMENT for any other text. */
   machi_status (*local_time_to_unix)(machi_instance_ctx* ctx, machi_str local_date_time,
                                      int64_t* out_unix_ms);
+
+  /* --- Since 1.3. Check host->abi_minor >= 3 before calling. ------------------------------- */
+
+  /* Reads one file from this mount's data directory (the manifest's "data_dir": the files the
+   * municipality publishes for this mini-app, e.g. open-data CSVs). The plugin sees nothing else
+   * of the file system through the host. name: a relative path, segments of [A-Za-z0-9._-]
+   * separated by "/", no "." or ".." segment and not starting with "."; a symbolic link that
+   * leads outside the directory is refused. OWNERSHIP of *out_bytes: host; valid until the next
+   * read_data_file call on the same thread. Failures: MACHI_ERR_UNIMPLEMENTED (the mount has no
+   * data_dir), MACHI_ERR_DENIED (name not allowed or outside the directory), MACHI_ERR_NOT_FOUND
+   * (no such regular file), MACHI_ERR_TOO_LARGE (over 64 MiB); last_error says which. */
+  machi_status (*read_data_file)(machi_instance_ctx* ctx, machi_str name, machi_str* out_bytes);
 } machi_host_api;
 
 /* ---------------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "runtime/log/log.h"
@@ -295,4 +297,39 @@ TEST_CASE("plugin log lines carry municipality, mount and plugin") {
     }
   }
   CHECK(found);
+}
+
+TEST_CASE("read_data_file: only plain names inside the mount's data_dir") {
+  Harness h;
+  auto none = h.instance(fixture("notes"), "no-dir");
+  auto refused = call(*none, make_request("GET", "/file", "name=a.csv"));
+  CHECK(refused.status == 403);
+  CHECK(refused.body.find("no data_dir") != std::string::npos);
+
+  std::filesystem::create_directories(h.dir / "data" / "sub");
+  auto write = [](const std::filesystem::path& p, const std::string& text) {
+    std::ofstream(p, std::ios::binary) << text;
+  };
+  write(h.dir / "data" / "a.csv", "月,火\r\n");
+  write(h.dir / "data" / "sub" / "b.csv", "nested");
+  write(h.dir / "secret.txt", "outside");
+  std::filesystem::create_symlink(h.dir / "secret.txt", h.dir / "data" / "link.txt");
+  h.data_dir = std::filesystem::canonical(h.dir / "data");
+  auto instance = h.instance(fixture("notes"), "with-dir");
+
+  auto a = call(*instance, make_request("GET", "/file", "name=a.csv"));
+  CHECK(a.status == 200);
+  CHECK(a.body == "月,火\r\n");
+  CHECK(call(*instance, make_request("GET", "/file", "name=sub/b.csv")).body == "nested");
+  CHECK(call(*instance, make_request("GET", "/file", "name=missing.csv")).status == 404);
+  for (const char* bad : {"../secret.txt", "sub/../a.csv", "/etc/passwd", ".hidden", "a%20b.csv",
+                          "", "sub//b.csv"}) {
+    CAPTURE(bad);
+    auto answer = call(*instance, make_request("GET", "/file", std::string("name=") + bad));
+    CHECK(answer.status == 403);
+    CHECK(answer.body.find("not a plain relative file name") != std::string::npos);
+  }
+  auto link = call(*instance, make_request("GET", "/file", "name=link.txt"));
+  CHECK(link.status == 403);
+  CHECK(link.body.find("outside the data directory") != std::string::npos);
 }

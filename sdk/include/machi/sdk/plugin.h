@@ -98,6 +98,17 @@ class Context {
     check(s, "notify");
     return true;
   }
+  // ABI 1.3: a file from the mount's data directory (manifest "data_dir"); nullopt when there is
+  // no such file. Throws HostError when the mount has no data_dir, the name is not a plain
+  // relative name, or the file is over 64 MiB (and on a 1.0–1.2 host).
+  std::optional<std::string> read_data_file(std::string_view name) const {
+    require_minor(3, "read_data_file");
+    machi_str bytes{};
+    machi_status s = host().read_data_file(raw_, to_view(name), &bytes);
+    if (s == MACHI_ERR_NOT_FOUND) return std::nullopt;
+    check(s, "read_data_file");
+    return std::string(from_view(bytes));
+  }
   // false when no job had that key.
   bool cancel(std::string_view key) {
     machi_status s = host().cancel(raw_, to_view(key));
