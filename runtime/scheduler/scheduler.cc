@@ -43,19 +43,25 @@ void Scheduler::wait_idle() const {
   while (running_.load() || pushing_.load()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
-Scheduler::Pass Scheduler::run_once() {
+Scheduler::Pass Scheduler::run_once() { return run_once(std::function<int64_t()>(unix_now_ms)); }
+
+Scheduler::Pass Scheduler::run_once(int64_t at_unix_ms) {
+  return run_once(std::function<int64_t()>([at_unix_ms] { return at_unix_ms; }));
+}
+
+Scheduler::Pass Scheduler::run_once(const std::function<int64_t()>& clock) {
   Pass pass;
   for (const auto& m : municipalities_.all()) {
     for (const auto& app : m->apps) {
       // Each batch reads the clock again: a long batch does not deliver later jobs early.
       for (;;) {
-        size_t delivered = app->instance->deliver_due_events(unix_now_ms());
+        size_t delivered = app->instance->deliver_due_events(clock());
         pass.events += delivered;
         if (delivered < 100) break;
       }
     }
     for (;;) {
-      size_t moved = notifier_.relay(*m, unix_now_ms());
+      size_t moved = notifier_.relay(*m, clock());
       pass.notifications += moved;
       if (moved == 0) break;
     }

@@ -11,6 +11,8 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 
 #include "runtime/dispatch/worker_pool.h"
 #include "runtime/notify/notifier.h"
@@ -34,6 +36,8 @@ class Scheduler {
   };
   // One pass on the calling thread (the pool's job; tests call it directly).
   Pass run_once();
+  // The same pass as if the wall clock read `at_unix_ms` (tests: reminders at local times).
+  Pass run_once(int64_t at_unix_ms);
   // One Web Push pass on the calling thread: every municipality's due push queue. Runs as its
   // own pool task, so a slow push service never delays reminders.
   notify::PushSender::Stats push_once();
@@ -46,6 +50,8 @@ class Scheduler {
   WorkerPool& pool_;
   notify::Notifier& notifier_;
   notify::PushSender* push_;
+  Pass run_once(const std::function<int64_t()>& clock);
+
   std::atomic<bool> running_{false};
   std::atomic<bool> pushing_{false};
 };
