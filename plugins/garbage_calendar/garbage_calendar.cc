@@ -352,7 +352,7 @@ class GarbageCalendar : public Plugin {
         item.bind_all(n, it.category, it.name, it.notice, it.reading);
         item.run();
         fts.reset();
-        fts.bind_all(n, garbage::fold(it.name + " " + it.reading + " " + it.category));
+        fts.bind_all(n, garbage::fold(it.name + " " + it.reading));
         fts.run();
       }
       tx.commit();
