@@ -53,7 +53,7 @@ TEST_CASE("machi plugin-info prints ABI version, id, version and hooks") {
 
 TEST_CASE("the shipped mini-apps check their config and answer") {
   for (const auto& [plugin, key] : std::vector<std::pair<std::string, std::string>>{
-           {"garbage_calendar", "areas"}, {"library", "branches"}, {"childcare", "nurseries"},
+           {"library", "branches"}, {"childcare", "nurseries"},
            {"waiting_count", "counters"}, {"disaster_learning", "hazards"}}) {
     CAPTURE(plugin);
     std::string so = std::string(MACHI_PLUGIN_DIR) + "/" + plugin + ".so";
@@ -66,6 +66,20 @@ TEST_CASE("the shipped mini-apps check their config and answer") {
     Run missing = run("plugin-call " + so + " /");
     CHECK(contains(missing.output, "config/" + key + ": is required"));
   }
+}
+
+TEST_CASE("the garbage calendar's config problems name their JSON pointer; without data it says so") {
+  std::string so = std::string(MACHI_PLUGIN_DIR) + "/garbage_calendar.so";
+  Run bad = run("plugin-call " + so +
+                " --config '{\"suspension\": \"weekly\", \"layout\": {\"area\": 3, \"first_category\": 1},"
+                " \"closures\": [{\"from\": \"12/32\", \"to\": \"01/03\"}], \"reminders\": {\"evening\": \"7pm\"}}' /");
+  CHECK(bad.exit_code == 1);
+  CHECK(contains(bad.output, "config/suspension: must be \"skip\" or \"week_shift\""));
+  CHECK(contains(bad.output, "config/layout/first_category: must come after the area column"));
+  CHECK(contains(bad.output, "config/closures/0: must be"));
+  CHECK(contains(bad.output, "config/reminders/evening: must be HH:MM"));
+  Run empty = run("plugin-call " + so + " /");
+  CHECK(contains(empty.output, "no_data"));
 }
 
 TEST_CASE("machi plugin-info refuses with the file and both versions, exit 1") {
