@@ -39,6 +39,28 @@ Result<NotificationStore::Added> NotificationStore::add(int64_t account_id, cons
   return added;
 }
 
+Result<std::vector<NotificationStore::Added>> NotificationStore::add_all(
+    const std::vector<std::pair<int64_t, Notification>>& items) {
+  std::lock_guard lock(mutex_);
+  sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+  std::vector<Added> out;
+  out.reserve(items.size());
+  for (const auto& [account_id, n] : items) {
+    auto added = add_locked(account_id, n);
+    if (!added) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      return added.status();
+    }
+    out.push_back(added.value());
+  }
+  if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    std::string error = sqlite3_errmsg(db_);
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    return Status::error("storing notifications: " + error);
+  }
+  return out;
+}
+
 Result<NotificationStore::Added> NotificationStore::add_locked(int64_t account_id, const Notification& n) {
   Query insert(db_,
                "INSERT INTO notifications(account_id, source, idem_key, category, title, body, "

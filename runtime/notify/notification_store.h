@@ -30,6 +30,8 @@ class NotificationStore {
     bool inserted = false;  // false: this (account, source, key) was already in the inbox
   };
   Result<Added> add(int64_t account_id, const Notification& n);
+  // Several at once, in one transaction (all or none).
+  Result<std::vector<Added>> add_all(const std::vector<std::pair<int64_t, Notification>>& items);
 
   struct Page {
     std::vector<Notification> items;  // newest first; expired ones are left out

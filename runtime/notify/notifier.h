@@ -36,6 +36,8 @@ class Notifier {
   static std::string inbox_channel(std::string_view municipality_id, std::string_view public_id);
 
  private:
+  void publish(std::string_view municipality_id, int64_t account_id, const Notification& n, int64_t id,
+               identity::MunicipalityIdentity& identity);
   LiveHub* live_;
 };
 

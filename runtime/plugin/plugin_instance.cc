@@ -274,6 +274,21 @@ size_t PluginInstance::drain_outbox(
   return removed;
 }
 
+size_t PluginInstance::drain_outbox_batch(
+    const std::function<bool(const std::vector<storage::OutboxItem>&)>& deliver, size_t limit) {
+  auto items = ctx_->store->outbox(limit);
+  if (!items) {
+    log_line(LogLevel::kError, "notify", items.error(), {{"mount", ctx_->mount_id}});
+    return 0;
+  }
+  if (items.value().empty() || !deliver(items.value())) return 0;
+  if (Status s = ctx_->store->remove_outbox_through(items.value().back().seq); !s) {
+    log_line(LogLevel::kError, "notify", s.message(), {{"mount", ctx_->mount_id}});
+    return 0;
+  }
+  return items.value().size();
+}
+
 Result<std::vector<ConfigProblem>> validate_config(const LoadedPlugin& plugin,
                                                    std::string_view config_json) {
   if (!plugin.hooks.on_config_validate) return std::vector<ConfigProblem>{};

@@ -89,6 +89,8 @@ class PluginStore {
                                     std::string& error);
   Result<std::vector<OutboxItem>> outbox(size_t limit);
   Status remove_outbox(int64_t seq);
+  // Removes every outbox item up to and including `seq` (one statement, one commit).
+  Status remove_outbox_through(int64_t seq);
 
  private:
   explicit PluginStore(std::filesystem::path file) : file_(std::move(file)) {}

@@ -61,10 +61,11 @@ const std::string kArea = "1:今宿町";
 
 using Day = date::sys_days;
 Day day_of(std::string_view iso) {
-  std::istringstream in{std::string(iso)};
-  date::year_month_day ymd{};
-  in >> date::parse("%F", ymd);
-  REQUIRE(!in.fail());
+  int y = 0;
+  unsigned m = 0, d = 0;
+  REQUIRE(std::sscanf(std::string(iso).c_str(), "%d-%u-%u", &y, &m, &d) == 3);
+  date::year_month_day ymd{date::year{y}, date::month{m}, date::day{d}};
+  REQUIRE(ymd.ok());
   return Day(ymd);
 }
 std::string iso(Day d) { return date::format("%F", d); }
