@@ -25,6 +25,7 @@ namespace {
 constexpr const char* kWeekdayNames[] = {"日", "月", "火", "水", "木", "金", "土"};
 constexpr int64_t kMaxRangeDays = 3 * 366;
 constexpr size_t kMaxUploadFiles = 16;
+constexpr int64_t kMaxChanges = 10'000;
 
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -847,6 +848,13 @@ class GarbageCalendar : public Plugin {
       throw HttpError(404, "unknown_category", "/category: no category '" + category + "'");
     }
     if (note.size() > 500) throw HttpError(400, "invalid_body", "/note: at most 500 bytes");
+    {
+      Statement n = context().db().prepare("SELECT count(*) FROM changes");
+      n.step();
+      if (n.integer(0) >= kMaxChanges) {
+        throw HttpError(409, "too_many_changes", "at most " + std::to_string(kMaxChanges) + " changes: delete old ones first");
+      }
+    }
     context().db().run("INSERT INTO changes(day, area_id, category, action, note, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                        garbage::iso(*day), area, category, action, note, now_ms());
     int64_t id = context().db().last_insert_rowid();
