@@ -181,7 +181,8 @@ class GarbageCalendar : public Plugin {
     schedule_slot(*state, *area, *which, *day + date::days(1), e.due_unix_ms);
   }
 
-  // For the benchmark and tests: the number of notifications one reminder job sends.
+  // Notifies the residents of `area` whose chosen categories are collected on `day`; returns how
+  // many were notified (0 when the day is no longer a collection day).
   size_t remind(const State& state, const garbage::Area& area, const Slot& slot, Day day) {
     std::vector<std::string> labels;
     for (const auto& c : garbage::collections(state.data, state.rules, area, day, day)) {
