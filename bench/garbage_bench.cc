@@ -25,11 +25,11 @@
 #include <random>
 #include <thread>
 
+#include "bench/bench_city.h"
 #include "calendar.h"
 #include "dataset.h"
 #include "runtime/dispatch/worker_pool.h"
 #include "runtime/http/http_server.h"
-#include "runtime/identity/password_hasher.h"
 #include "runtime/routing/municipalities.h"
 #include "runtime/routing/router.h"
 #include "runtime/scheduler/local_time.h"
@@ -49,14 +49,6 @@ const char* kConfig = R"({"layout": {"group": 0, "area": 1, "center": 2, "first_
   "staff_roles": ["operator"]})";
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-void exec(sqlite3* db, const std::string& sql) {
-  char* error = nullptr;
-  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-    std::fprintf(stderr, "sql failed: %s\n", error ? error : "?");
-    std::exit(1);
-  }
-}
 
 struct Load {
   double rps = 0, p50_ms = 0, p99_ms = 0;
@@ -186,19 +178,13 @@ int main(int argc, char** argv) {
   const std::vector<std::string>& areas = busiest->second;
 
   auto setup = Clock::now();
-  sqlite3* db = nullptr;
-  sqlite3_open((dir / "data" / "bench" / "runtime.db").c_str(), &db);
-  sqlite3_busy_timeout(db, 10'000);
-  exec(db, "BEGIN");
-  exec(db, "WITH RECURSIVE i(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM i WHERE x + 1 < " + std::to_string(n) +
-               ") INSERT INTO accounts(public_id, login, password, display_name, created_ms) "
-               "SELECT 'p' || x, 'r' || x || '@bench', '-', 'R', 0 FROM i");
-  exec(db, "INSERT INTO subjects(mount_id, subject, account_id) SELECT 'garbage', 's' || substr(public_id, 2), id FROM accounts");
-  exec(db, "COMMIT");
+  sqlite3* db = bench::open_db(dir / "data" / "bench" / "runtime.db");
+  bench::exec(db, "BEGIN");
+  bench::add_residents(db, n, "garbage");
+  bench::exec(db, "COMMIT");
   sqlite3_close(db);
-  sqlite3_open((dir / "data" / "bench" / "apps" / "garbage.db").c_str(), &db);
-  sqlite3_busy_timeout(db, 10'000);
-  exec(db, "BEGIN");
+  db = bench::open_db(dir / "data" / "bench" / "apps" / "garbage.db");
+  bench::exec(db, "BEGIN");
   sqlite3_stmt* put = nullptr;
   sqlite3_prepare_v2(db, "INSERT INTO residents(subject, area_id, categories, evening, morning, updated_ms) VALUES (?1, ?2, '[]', 1, 0, 0)",
                      -1, &put, nullptr);
@@ -211,20 +197,14 @@ int main(int argc, char** argv) {
     sqlite3_reset(put);
   }
   sqlite3_finalize(put);
-  exec(db, "COMMIT");
+  bench::exec(db, "COMMIT");
   sqlite3_close(db);
-  identity::PasswordHasher hasher(1, std::chrono::seconds(5));
-  identity::Account op;
-  op.login = "ops@bench";
-  op.display_name = "ops";
-  op.password_hash = hasher.hash("operator password").value();
-  auto created = m->identity->accounts().create(op);
-  m->identity->accounts().set_roles(created.value().id, {"operator"});
+  bench::add_operator(*m);
   double setup_s = seconds_since(setup);
 
   test::HttpClient c(server.port());
   auto token_reply = c.request("POST", "/api/v1/auth/token", "localhost", {{"Content-Type", "application/json"}},
-                               R"({"grant_type": "password", "login": "ops@bench", "password": "operator password"})");
+                               bench::kOperatorSignIn);
   std::string token(json::parse(token_reply.body).at("access_token").as_string());
   auto r0 = Clock::now();
   auto change = c.request("POST", "/apps/garbage/staff/changes", "localhost",
@@ -236,7 +216,7 @@ int main(int argc, char** argv) {
   auto pass = scheduler.run_once(evening_before(day));
   double deliver_s = seconds_since(d0);
   int64_t in_inboxes = 0;
-  sqlite3_open((dir / "data" / "bench" / "runtime.db").c_str(), &db);
+  db = bench::open_db(dir / "data" / "bench" / "runtime.db");
   sqlite3_stmt* count = nullptr;
   sqlite3_prepare_v2(db, "SELECT count(*) FROM notifications", -1, &count, nullptr);
   if (sqlite3_step(count) == SQLITE_ROW) in_inboxes = sqlite3_column_int64(count, 0);

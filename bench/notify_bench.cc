@@ -20,6 +20,7 @@
 #include <iostream>
 #include <thread>
 
+#include "bench/bench_city.h"
 #include "runtime/dispatch/worker_pool.h"
 #include "runtime/http/http_server.h"
 #include "runtime/http/https_client.h"
@@ -40,14 +41,6 @@ namespace {
 
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-void exec(sqlite3* db, const std::string& sql) {
-  char* error = nullptr;
-  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-    std::fprintf(stderr, "sql failed: %s\n", error ? error : "?");
-    std::exit(1);
-  }
 }
 
 }  // namespace
@@ -73,14 +66,9 @@ int main(int argc, char** argv) {
 
   // Synthetic residents, their pairwise subjects in the notes mini-app, P push subscriptions.
   auto setup = Clock::now();
-  sqlite3* db = nullptr;
-  sqlite3_open((dir / "data" / "bench" / "runtime.db").c_str(), &db);
-  sqlite3_busy_timeout(db, 10'000);
-  exec(db, "BEGIN");
-  exec(db, "WITH RECURSIVE i(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM i WHERE x + 1 < " + std::to_string(n) +
-               ") INSERT INTO accounts(public_id, login, password, display_name, created_ms) "
-               "SELECT 'p' || x, 'r' || x || '@bench', '-', 'R', 0 FROM i");
-  exec(db, "INSERT INTO subjects(mount_id, subject, account_id) SELECT 'notes', 's' || substr(public_id, 2), id FROM accounts");
+  sqlite3* db = bench::open_db(dir / "data" / "bench" / "runtime.db");
+  bench::exec(db, "BEGIN");
+  bench::add_residents(db, n, "notes");
   std::string p256dh = identity::base64url_decode(test::kUaPublic).value();
   std::string auth = identity::base64url_decode(test::kUaAuth).value();
   sqlite3_stmt* sub = nullptr;
@@ -93,16 +81,9 @@ int main(int argc, char** argv) {
   sqlite3_bind_int64(sub, 4, p);
   sqlite3_step(sub);
   sqlite3_finalize(sub);
-  exec(db, "COMMIT");
+  bench::exec(db, "COMMIT");
   sqlite3_close(db);
-  // One operator, created the way `machi staff add` does.
-  identity::PasswordHasher hasher(1, std::chrono::seconds(5));
-  identity::Account op;
-  op.login = "ops@bench";
-  op.display_name = "ops";
-  op.password_hash = hasher.hash("operator password").value();
-  auto created = m->identity->accounts().create(op);
-  m->identity->accounts().set_roles(created.value().id, {"operator"});
+  bench::add_operator(*m);
   double setup_s = seconds_since(setup);
 
   WorkerPool pool(4, 1024, std::chrono::seconds(60));
@@ -118,7 +99,7 @@ int main(int argc, char** argv) {
   server.start();
   test::HttpClient c(server.port());
   auto token_reply = c.request("POST", "/api/v1/auth/token", "localhost", {{"Content-Type", "application/json"}},
-                               R"({"grant_type": "password", "login": "ops@bench", "password": "operator password"})");
+                               bench::kOperatorSignIn);
   std::string token(json::parse(token_reply.body).at("access_token").as_string());
   std::vector<std::pair<std::string, std::string>> bearer = {{"Authorization", "Bearer " + token},
                                                               {"Content-Type", "application/json"}};

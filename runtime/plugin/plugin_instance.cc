@@ -255,25 +255,6 @@ size_t PluginInstance::deliver_due_events(int64_t now_unix_ms) {
   return delivered;
 }
 
-size_t PluginInstance::drain_outbox(
-    const std::function<bool(const storage::OutboxItem&)>& deliver, size_t limit) {
-  auto items = ctx_->store->outbox(limit);
-  if (!items) {
-    log_line(LogLevel::kError, "notify", items.error(), {{"mount", ctx_->mount_id}});
-    return 0;
-  }
-  size_t removed = 0;
-  for (const storage::OutboxItem& item : items.value()) {
-    if (!deliver(item)) break;  // keep the order: retry from here on the next pass
-    if (Status s = ctx_->store->remove_outbox(item.seq); !s) {
-      log_line(LogLevel::kError, "notify", s.message(), {{"mount", ctx_->mount_id}});
-      break;
-    }
-    ++removed;
-  }
-  return removed;
-}
-
 size_t PluginInstance::drain_outbox_batch(
     const std::function<bool(const std::vector<storage::OutboxItem>&)>& deliver, size_t limit) {
   auto items = ctx_->store->outbox(limit);

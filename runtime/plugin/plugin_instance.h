@@ -82,7 +82,6 @@ class PluginInstance {
   // removes those it accepted (true). At most `limit` per call; returns how many were removed.
   // A crash between deliver and the removal delivers that item again: `deliver` must be
   // idempotent (the inbox is, by its key).
-  size_t drain_outbox(const std::function<bool(const storage::OutboxItem&)>& deliver, size_t limit);
   // Up to `limit` items in order, handed over together; when `deliver` returns true they are all
   // removed at once (false: kept for the next pass). Delivery must be idempotent (the inbox is
   // unique per resident, source and key), since a crash between the two steps repeats it.

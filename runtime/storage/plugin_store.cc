@@ -456,17 +456,5 @@ Status PluginStore::remove_outbox_through(int64_t seq) {
   return Status::ok();
 }
 
-Status PluginStore::remove_outbox(int64_t seq) {
-  std::string error;
-  Result<StoreConnection*> c = connection(error);
-  if (!c) return c.status();
-  HostMode host(*c.value());
-  Query q(c.value()->db.get(), "DELETE FROM _machi_outbox WHERE seq = ?1");
-  q.bind(1, seq);
-  if (q.step() != SQLITE_DONE) {
-    return Status::error(file_.string() + ": clearing the outbox: " + sqlite3_errmsg(c.value()->db.get()));
-  }
-  return Status::ok();
-}
 
 }  // namespace machi::storage

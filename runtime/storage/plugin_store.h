@@ -88,7 +88,6 @@ class PluginStore {
   machi_status enqueue_notification(std::string_view subject, std::string_view json,
                                     std::string& error);
   Result<std::vector<OutboxItem>> outbox(size_t limit);
-  Status remove_outbox(int64_t seq);
   // Removes every outbox item up to and including `seq` (one statement, one commit).
   Status remove_outbox_through(int64_t seq);
 

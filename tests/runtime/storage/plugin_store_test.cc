@@ -247,7 +247,7 @@ TEST_CASE("outbox: items commit and roll back with the plugin's transaction, dra
   REQUIRE(items.size() == 2);
   CHECK(items[0].subject == "sub-a");
   CHECK(items[1].notification == R"({"key":"3"})");
-  CHECK(store->remove_outbox(items[0].seq).is_ok());
+  CHECK(store->remove_outbox_through(items[0].seq).is_ok());
   CHECK(store->outbox(10).value().size() == 1);
   // The plugin's own SQL cannot read or forge the outbox.
   CHECK(exec(*store, "INSERT INTO _machi_outbox(subject, notification) VALUES('x', '{}')") ==
