@@ -144,7 +144,7 @@ fetch(base + '/offices/' + encodeURIComponent(office)).then(r => r.json()).then(
   document.getElementById('title').textContent = o.name + ' 窓口待ち人数';
   o.counters.forEach(row);
   const live = new EventSource(base + '/live/office.' + office);
-  live.onmessage = e => row(JSON.parse(e.data));
+  live.addEventListener('live', e => row(JSON.parse(JSON.parse(e.data).message)));
   live.onopen = () => document.getElementById('state').textContent = '';
   live.onerror = () => document.getElementById('state').textContent = '再接続中…';
 });
