@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <boost/json.hpp>
+#include <date/date.h>
+#include <sqlite3.h>
 
 #include "runtime/plugin/plugin_instance.h"
 #include "tests/support/plugin_harness.h"
@@ -177,4 +179,39 @@ TEST_CASE("config problems name their JSON pointer") {
   CHECK(has("/offices/0/counters/1/id: 'a' is used twice"));
   CHECK(has("/offices/0/counters/1/daily_limit: must be between 1 and 20"));
   CHECK(has("/reset_time: must be HH:MM (local time)"));
+}
+
+TEST_CASE("the service day changes at reset_time: earlier tickets leave the queue, the reset job expires them") {
+  Hall hall;  // reset_time 03:00, Asia/Tokyo (UTC+9 all year)
+  auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  auto service_day = date::floor<date::days>(now + std::chrono::hours(9) - std::chrono::hours(3));
+  std::string today = date::format("%F", service_day), yesterday = date::format("%F", service_day - date::days(1));
+  CHECK(hall.ok(hall.send("GET", "/")).at("day").as_string() == today);
+  hall.kiosk("shimin");
+
+  // A ticket left waiting from the day before, as the database holds it.
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open((hall.h.dir / "apps" / "counter.db").c_str(), &db) == SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  std::string sql = "INSERT INTO tickets(id, day, office, number, source, created_ms) VALUES (900, '" + yesterday +
+                    "', 'honcho', 1, 'kiosk', 0); INSERT INTO visits(ticket_id, counter, status, queued_ms) VALUES (900, 'shimin', 'waiting', 0);";
+  REQUIRE(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+  CHECK(hall.counter("shimin").at("waiting").as_int64() == 1);  // only today's
+
+  // The reset job waits for the next 03:00 local time; delivered, it expires the old visit.
+  int64_t due = 0;
+  sqlite3_stmt* q = nullptr;
+  sqlite3_prepare_v2(db, "SELECT due_ms FROM _machi_jobs WHERE key = 'reset'", -1, &q, nullptr);
+  REQUIRE(sqlite3_step(q) == SQLITE_ROW);
+  due = sqlite3_column_int64(q, 0);
+  sqlite3_finalize(q);
+  auto next_reset = std::chrono::sys_days(service_day + date::days(1)) + std::chrono::hours(3) - std::chrono::hours(9);
+  CHECK(due == std::chrono::duration_cast<std::chrono::milliseconds>(next_reset.time_since_epoch()).count());
+  CHECK(hall.app->deliver_due_events(due) == 1);
+  sqlite3_prepare_v2(db, "SELECT status FROM visits WHERE ticket_id = 900", -1, &q, nullptr);
+  REQUIRE(sqlite3_step(q) == SQLITE_ROW);
+  CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(q, 0))) == "expired");
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  CHECK(hall.counter("shimin").at("waiting").as_int64() == 1);  // today's ticket stays
 }
