@@ -28,10 +28,6 @@
 #include "bench/bench_city.h"
 #include "calendar.h"
 #include "dataset.h"
-#include "runtime/dispatch/worker_pool.h"
-#include "runtime/http/http_server.h"
-#include "runtime/routing/municipalities.h"
-#include "runtime/routing/router.h"
 #include "runtime/scheduler/local_time.h"
 #include "runtime/scheduler/scheduler.h"
 #include "settings.h"
@@ -114,28 +110,17 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  std::ofstream(dir / "m.json") << R"({"municipality": "bench", "name": "Bench", "public_url": "https://localhost",
+  HttpServerOptions options;
+  bench::City city(dir.path(), R"({"municipality": "bench", "name": "Bench", "public_url": "https://localhost",
     "hostnames": ["localhost"], "timezone": "Asia/Tokyo", "staff_roles": ["operator"],
     "mini_apps": [{"id": "garbage", "name": "ごみ", "plugin": "garbage_calendar.so", "data_dir": ")" +
                                        std::string(BENCH_5374_SAGA) + R"(", "concurrency": 1024, "config": )" + kConfig + R"(},
-                  {"id": "pool", "name": "Pool", "plugin": "bench_pool.so", "concurrency": 1024}]})";
-  LiveHub live;
-  PluginLoader loader(dir / "cache");
-  Municipalities municipalities(loader, {{BENCH_PLUGIN_DIR, MAIN_PLUGIN_DIR}, dir / "data", &live});
-  for (const auto& problem : municipalities.load(dir / "m.json")) {
-    std::fprintf(stderr, "manifest: %s\n", problem.c_str());
-    return 1;
-  }
-  auto m = municipalities.by_host("localhost");
-  WorkerPool pool(4, 4096, std::chrono::seconds(60));
-  notify::Notifier notifier(&live);
-  Scheduler scheduler(municipalities, pool, notifier);
-  std::unique_ptr<Router> router;
-  HttpServerOptions options;
-  options.port = 0;
-  HttpServer server(options, [&](HttpRequest request, HttpReply reply) { router->handle(std::move(request), std::move(reply)); });
-  router = std::make_unique<Router>(municipalities, pool, server.scheduler());
-  server.start();
+                  {"id": "pool", "name": "Pool", "plugin": "bench_pool.so", "concurrency": 1024}]})",
+                   {BENCH_PLUGIN_DIR, MAIN_PLUGIN_DIR}, options, 4096);
+  const auto& m = city.m;
+  notify::Notifier notifier(&city.live);
+  Scheduler scheduler(city.municipalities, city.pool, notifier);
+  const uint16_t port = city.server.port();
 
   // 1. Next-collection queries, against the trivial plugin in the same run.
   std::vector<std::string> area_paths;
@@ -143,9 +128,9 @@ int main(int argc, char** argv) {
     area_paths.push_back("/apps/garbage/next?area=" + boost::urls::encode(a.id, boost::urls::unreserved_chars));
   }
   std::uniform_int_distribution<size_t> pick(0, area_paths.size() - 1);
-  run_load(server.port(), clients, 1.0, [&](std::mt19937& rng) { return area_paths[pick(rng)]; });  // warm-up
-  Load baseline = run_load(server.port(), clients, seconds, [](std::mt19937&) { return std::string("/apps/pool/"); });
-  Load next = run_load(server.port(), clients, seconds, [&](std::mt19937& rng) { return area_paths[pick(rng)]; });
+  run_load(port, clients, 1.0, [&](std::mt19937& rng) { return area_paths[pick(rng)]; });  // warm-up
+  Load baseline = run_load(port, clients, seconds, [](std::mt19937&) { return std::string("/apps/pool/"); });
+  Load next = run_load(port, clients, seconds, [&](std::mt19937& rng) { return area_paths[pick(rng)]; });
   // The engine alone: next date of every category for every area, repeatedly.
   garbage::Day today = date::floor<date::days>(std::chrono::system_clock::now());
   size_t engine_queries = 0;
@@ -202,7 +187,7 @@ int main(int argc, char** argv) {
   bench::add_operator(*m);
   double setup_s = seconds_since(setup);
 
-  test::HttpClient c(server.port());
+  test::HttpClient c(port);
   auto token_reply = c.request("POST", "/api/v1/auth/token", "localhost", {{"Content-Type", "application/json"}},
                                bench::kOperatorSignIn);
   std::string token(json::parse(token_reply.body).at("access_token").as_string());
@@ -222,8 +207,6 @@ int main(int argc, char** argv) {
   if (sqlite3_step(count) == SQLITE_ROW) in_inboxes = sqlite3_column_int64(count, 0);
   sqlite3_finalize(count);
   sqlite3_close(db);
-  server.stop();
-  server.wait();
 
   std::printf("# Garbage calendar benchmark (bench/run_garbage.sh)\n\n");
   std::printf("Saga City's 5374 files: %zu areas, %zu categories. %d keep-alive clients, %.0f s per measure, "

@@ -22,10 +22,6 @@
 #include <thread>
 
 #include "bench/bench_city.h"
-#include "runtime/dispatch/worker_pool.h"
-#include "runtime/http/http_server.h"
-#include "runtime/routing/municipalities.h"
-#include "runtime/routing/router.h"
 #include "runtime/scheduler/scheduler.h"
 #include "tests/support/http_client.h"
 #include "tests/support/scratch_dir.h"
@@ -73,31 +69,20 @@ int main(int argc, char** argv) {
   const int rounds = argc > 2 ? std::stoi(argv[2]) : 30;
   const size_t io_threads = argc > 3 ? std::stoul(argv[3]) : 1;
   test::ScratchDir dir;
-  std::ofstream(dir / "m.json") << R"({"municipality": "bench", "name": "Bench", "public_url": "https://localhost",
+  HttpServerOptions options;
+  options.io_threads = io_threads;
+  options.max_connections = clients + 100;
+  bench::City city(dir.path(), R"({"municipality": "bench", "name": "Bench", "public_url": "https://localhost",
     "hostnames": ["localhost"], "timezone": "Asia/Tokyo", "staff_roles": ["operator"],
     "mini_apps": [{"id": "counter", "name": "窓口", "plugin": "waiting_count.so", "audience": ["residents", "visitors"],
       "config": {"offices": [{"id": "honcho", "name": "本庁舎", "counters": [{"id": "shimin", "name": "市民課"}]}],
-                 "staff_roles": ["operator"]}}]})";
-  LiveHub live;
-  PluginLoader loader(dir / "cache");
-  Municipalities municipalities(loader, {{MAIN_PLUGIN_DIR}, dir / "data", &live});
-  for (const auto& problem : municipalities.load(dir / "m.json")) {
-    std::fprintf(stderr, "manifest: %s\n", problem.c_str());
-    return 1;
-  }
-  auto m = municipalities.by_host("localhost");
-  bench::add_operator(*m);
-  WorkerPool pool(4, 1024, std::chrono::seconds(60));
-  std::unique_ptr<Router> router;
-  HttpServerOptions options;
-  options.port = 0;
-  options.io_threads = io_threads;
-  options.max_connections = clients + 100;
-  HttpServer server(options, [&](HttpRequest request, HttpReply reply) { router->handle(std::move(request), std::move(reply)); });
-  router = std::make_unique<Router>(municipalities, pool, server.scheduler());
-  server.start();
+                 "staff_roles": ["operator"]}}]})",
+                   {MAIN_PLUGIN_DIR}, options);
+  bench::add_operator(*city.m);
+  LiveHub& live = city.live;
+  const uint16_t port = city.server.port();
 
-  test::HttpClient staff(server.port());
+  test::HttpClient staff(port);
   auto signed_in = staff.request("POST", "/api/v1/auth/token", "localhost", {{"Content-Type", "application/json"}},
                                  bench::kOperatorSignIn);
   std::string token(json::parse(signed_in.body).at("access_token").as_string());
@@ -111,7 +96,7 @@ int main(int argc, char** argv) {
   std::vector<Client> conns(clients);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_port = htons(server.port());
+  addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   const std::string request = "GET /apps/counter/live/counter.shimin HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n";
   auto c0 = Clock::now();
@@ -185,8 +170,6 @@ int main(int argc, char** argv) {
   }
   for (auto& c : conns) ::close(c.fd);
   ::close(ep);
-  server.stop();
-  server.wait();
 
   std::printf("# Waiting-count live benchmark (bench/run_live.sh)\n\n");
   std::printf("%zu SSE clients on one counter (connected and subscribed in %.0f ms), %d rounds of `POST "

@@ -21,12 +21,8 @@
 #include <thread>
 
 #include "bench/bench_city.h"
-#include "runtime/dispatch/worker_pool.h"
-#include "runtime/http/http_server.h"
 #include "runtime/http/https_client.h"
 #include "runtime/identity/password_hasher.h"
-#include "runtime/routing/municipalities.h"
-#include "runtime/routing/router.h"
 #include "runtime/scheduler/local_time.h"
 #include "runtime/scheduler/scheduler.h"
 #include "tests/support/http_client.h"
@@ -51,18 +47,12 @@ int main(int argc, char** argv) {
   test::ScratchDir dir;
   test::TestPushService sink(dir.path());
 
-  std::ofstream(dir / "m.json") << R"({"municipality": "bench", "name": "Bench", "public_url": "https://localhost",
+  bench::City city(dir.path(), R"({"municipality": "bench", "name": "Bench", "public_url": "https://localhost",
     "hostnames": ["localhost"], "timezone": "Asia/Tokyo", "staff_roles": ["operator"],
     "push": {"services": [")" + sink.origin() + R"("]}, "broadcasts": {"minimum_audience": 1},
-    "mini_apps": [{"id": "notes", "name": "Notes", "plugin": "bench_notes.so", "job_quota": 1000000}]})";
-  LiveHub live;
-  PluginLoader loader(dir / "cache");
-  Municipalities municipalities(loader, {{BENCH_PLUGIN_DIR}, dir / "data", &live});
-  for (const auto& problem : municipalities.load(dir / "m.json")) {
-    std::fprintf(stderr, "manifest: %s\n", problem.c_str());
-    return 1;
-  }
-  auto m = municipalities.by_host("localhost");
+    "mini_apps": [{"id": "notes", "name": "Notes", "plugin": "bench_notes.so", "job_quota": 1000000}]})",
+                   {BENCH_PLUGIN_DIR});
+  const auto& m = city.m;
 
   // Synthetic residents, their pairwise subjects in the notes mini-app, P push subscriptions.
   auto setup = Clock::now();
@@ -86,18 +76,11 @@ int main(int argc, char** argv) {
   bench::add_operator(*m);
   double setup_s = seconds_since(setup);
 
-  WorkerPool pool(4, 1024, std::chrono::seconds(60));
-  notify::Notifier notifier(&live);
+  notify::Notifier notifier(&city.live);
   HttpsClientOptions tls{sink.ca_file().string(), std::chrono::milliseconds(10'000)};
   notify::PushSender push([&](const notify::PushRequest& r) { return https_post(r, tls); });
-  Scheduler scheduler(municipalities, pool, notifier, &push);
-  std::unique_ptr<Router> router;
-  HttpServerOptions options;
-  options.port = 0;
-  HttpServer server(options, [&](HttpRequest request, HttpReply reply) { router->handle(std::move(request), std::move(reply)); });
-  router = std::make_unique<Router>(municipalities, pool, server.scheduler());
-  server.start();
-  test::HttpClient c(server.port());
+  Scheduler scheduler(city.municipalities, city.pool, notifier, &push);
+  test::HttpClient c(city.server.port());
   auto token_reply = c.request("POST", "/api/v1/auth/token", "localhost", {{"Content-Type", "application/json"}},
                                bench::kOperatorSignIn);
   std::string token(json::parse(token_reply.body).at("access_token").as_string());
@@ -150,8 +133,6 @@ int main(int argc, char** argv) {
     if (pass.events == 0 && pass.notifications == 0) break;
   }
   double deliver_s = seconds_since(d0);
-  server.stop();
-  server.wait();
 
   std::printf("# Notifications benchmark (bench/run_notify.sh)\n\n");
   std::printf("Synthetic residents: %lld (setup %.1f s, written straight into runtime.db); push subscriptions: %lld.\n\n",

@@ -3,11 +3,5 @@
 # Push delivery to P subscriptions on a local HTTPS sink against the sink's own measured rate,
 # and N reminders enqueued by a plugin. Writes bench/results/notify-latest.md.
 # Usage: bench/run_notify.sh [N=100000] [P=2000]
-set -euo pipefail
-cd "$(dirname "$0")/.."
-root=$(pwd)
-BUILD=${BUILD:-$root/build-release}
-cmake -S "$root" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMACHI_BUILD_TESTS=OFF \
-      -DMACHI_BUILD_BENCH=ON >/dev/null
-cmake --build "$BUILD" --target notify_bench >/dev/null
+source "$(dirname "$0")/build.sh" notify_bench
 "$BUILD/bench/notify_bench" "${1:-100000}" "${2:-2000}" 2>"$BUILD/notify_bench.log" | tee bench/results/notify-latest.md
