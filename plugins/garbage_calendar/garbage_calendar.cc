@@ -4,6 +4,7 @@
 // the evening before and the morning of collection, and staff uploads swapped in atomically.
 // Routes and config keys: README.md next to this file.
 #include <machi/sdk/sdk.h>
+#include <machi/sdk/text.h>
 
 #include <chrono>
 #include <memory>
@@ -12,7 +13,6 @@
 
 #include "calendar.h"
 #include "dataset.h"
-#include "fold.h"
 #include "ical.h"
 #include "settings.h"
 
@@ -354,7 +354,7 @@ class GarbageCalendar : public Plugin {
         item.bind_all(n, it.category, it.name, it.notice, it.reading);
         item.run();
         fts.reset();
-        fts.bind_all(n, garbage::fold(it.name + " " + it.reading));
+        fts.bind_all(n, machi::sdk::fold(it.name + " " + it.reading));
         fts.run();
       }
       tx.commit();
@@ -684,36 +684,21 @@ class GarbageCalendar : public Plugin {
       throw HttpError(400, "invalid_paging", "?limit= and ?offset= are numbers");
     }
     // Every space-separated word must occur (folded, as a substring: unspaced Japanese).
-    std::vector<std::string> words;
-    std::string folded = garbage::fold(q);
-    for (size_t start = 0; start < folded.size();) {
-      size_t end = folded.find(' ', start);
-      if (end == std::string::npos) end = folded.size();
-      if (end > start) words.push_back(folded.substr(start, end - start));
-      start = end + 1;
-    }
+    std::vector<std::string> words = search_words(q);
     if (words.empty()) throw HttpError(400, "query_required", "?q= is required (an item name, in kana or kanji)");
     if (words.size() > 8) throw HttpError(400, "query_too_long", "at most 8 words");
     std::string where;
     for (size_t i = 0; i < words.size(); ++i) {
       where += (i ? " AND " : "") + std::string("f.folded LIKE ?") + std::to_string(i + 1) + " ESCAPE '\\'";
     }
-    auto pattern = [](const std::string& w) {
-      std::string p = "%";
-      for (char c : w) {
-        if (c == '%' || c == '_' || c == '\\') p += '\\';
-        p += c;
-      }
-      return p + "%";
-    };
     Database& db = context().db();
     Statement count = db.prepare("SELECT count(*) FROM items_fts f WHERE " + where);
     Statement page = db.prepare("SELECT i.category, i.name, i.notice, i.reading FROM items_fts f JOIN items i ON i.id = f.rowid WHERE " +
                                 where + " ORDER BY length(i.name), i.id LIMIT " + std::to_string(limit) +
                                 " OFFSET " + std::to_string(offset));
     for (size_t i = 0; i < words.size(); ++i) {
-      count.bind(static_cast<int>(i + 1), pattern(words[i]));
-      page.bind(static_cast<int>(i + 1), pattern(words[i]));
+      count.bind(static_cast<int>(i + 1), like_contains(words[i]));
+      page.bind(static_cast<int>(i + 1), like_contains(words[i]));
     }
     count.step();
     int64_t total = count.integer(0);

@@ -246,13 +246,7 @@ class WaitingCount : public Plugin {
 
   // The service day: the local date whose reset time was the last one passed.
   std::string day() { return day_at(now_ms()); }
-  std::string day_at(int64_t at) {
-    auto utc = date::floor<date::days>(std::chrono::sys_time<std::chrono::milliseconds>(std::chrono::milliseconds(at)));
-    for (auto d = utc + date::days(1); d >= utc - date::days(2); d -= date::days(1)) {
-      if (context().local_time_to_unix(iso(d) + "T" + settings_.reset_time) <= at) return iso(d);
-    }
-    return iso(utc);
-  }
+  std::string day_at(int64_t at) { return context().local_date(at, settings_.reset_time); }
 
   void schedule_reset() {
     auto utc = date::floor<date::days>(std::chrono::system_clock::now());
@@ -625,13 +619,7 @@ class WaitingCount : public Plugin {
   void stats(const Request& request, Response& response) {
     std::string today = day();
     std::string from = request.query_param("from").value_or(today), to = request.query_param("to").value_or(today);
-    auto valid_day = [](const std::string& d) {
-      int y = 0;
-      unsigned m = 0, dd = 0;
-      return d.size() == 10 && std::sscanf(d.c_str(), "%4d-%2u-%2u", &y, &m, &dd) == 3 &&
-             date::year_month_day(date::year{y}, date::month{m}, date::day{dd}).ok();
-    };
-    if (!valid_day(from) || !valid_day(to)) throw HttpError(400, "invalid_date", "?from= and ?to= are dates (YYYY-MM-DD)");
+    if (!parse_date(from) || !parse_date(to)) throw HttpError(400, "invalid_date", "?from= and ?to= are dates (YYYY-MM-DD)");
     if (to < from) throw HttpError(400, "invalid_range", "?to= is before ?from=");
     struct Row {
       int64_t queued = 0, served = 0, absent = 0, wait_ms = 0, waited = 0, service_ms = 0;

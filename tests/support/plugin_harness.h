@@ -8,6 +8,7 @@
 #include <boost/json/value.hpp>
 
 #include <chrono>
+#include <functional>
 #include <future>
 #include <memory>
 #include <string>
@@ -34,6 +35,7 @@ struct Harness {
   }
 
   std::filesystem::path data_dir;  // the next instances' read_data_file root (canonical)
+  std::function<bool(std::string_view)> known_subject;  // residents notify() may reach; unset: none
   std::unique_ptr<PluginInstance> instance(const std::filesystem::path& file,
                                            const std::string& mount = "m",
                                            const std::string& config = "{}",
@@ -47,6 +49,7 @@ struct Harness {
     options.live = &live;
     options.deadline = deadline;
     options.data_dir = data_dir;
+    options.known_subject = known_subject;
     auto created = PluginInstance::create(load(file), options);
     REQUIRE_MESSAGE(created.is_ok(), created.error());
     return std::move(created).value();

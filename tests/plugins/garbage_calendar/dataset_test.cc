@@ -1,7 +1,7 @@
 // The garbage data set importer and the municipality's rules, with dates worked out by hand:
 // Saga City's published files (centre suspension 2020/12/30–2021/01/03), the Cabinet Office's
 // holidays (Shift_JIS), the yearly closure, staff changes; precise import errors; iCalendar line
-// folding; search folding. Calendar facts used: 2020-12-01 and 2026-12-01 are Tuesdays,
+// folding. Calendar facts used: 2020-12-01 and 2026-12-01 are Tuesdays,
 // 2021-01-01 and 2027-01-01 Fridays, 2026-11-01 a Sunday, 2019-04-29 a Monday.
 #include <doctest/doctest.h>
 
@@ -11,7 +11,6 @@
 
 #include "calendar.h"
 #include "dataset.h"
-#include "fold.h"
 #include "ical.h"
 
 using namespace garbage;
@@ -234,12 +233,4 @@ TEST_CASE("iCalendar lines fold at 75 octets on UTF-8 boundaries; TEXT is escape
   std::string f2 = ical_line(mixed);
   CHECK(f2.find("\r\n ") == 73);
   CHECK(ical_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne");
-}
-
-TEST_CASE("search folding: width, katakana/hiragana and case variants fold to one text") {
-  CHECK(fold("ペットボトル") == "ぺっとぼとる");
-  CHECK(fold("ﾍﾟｯﾄﾎﾞﾄﾙ") == "ぺっとぼとる");
-  CHECK(fold("ぺっとぼとる") == "ぺっとぼとる");
-  CHECK(fold("ＰＣ　Ｃａｓｅ") == "pc case");
-  CHECK(code_points("あいう") == 3);
 }

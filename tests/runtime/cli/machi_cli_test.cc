@@ -53,7 +53,7 @@ TEST_CASE("machi plugin-info prints ABI version, id, version and hooks") {
 
 TEST_CASE("the shipped mini-apps check their config and answer") {
   for (const auto& [plugin, key] : std::vector<std::pair<std::string, std::string>>{
-           {"library", "branches"}, {"childcare", "nurseries"},
+           {"childcare", "nurseries"},
            {"disaster_learning", "hazards"}}) {
     CAPTURE(plugin);
     std::string so = std::string(MACHI_PLUGIN_DIR) + "/" + plugin + ".so";
@@ -66,6 +66,17 @@ TEST_CASE("the shipped mini-apps check their config and answer") {
     Run missing = run("plugin-call " + so + " /");
     CHECK(contains(missing.output, "config/" + key + ": is required"));
   }
+}
+
+TEST_CASE("the library answers from an empty catalogue; its config problems name their pointer") {
+  std::string so = std::string(MACHI_PLUGIN_DIR) + "/library.so";
+  Run ok = run("plugin-call " + so + " --config '{\"branches\": [{\"id\": \"central\", \"name\": \"中央\"}]}' /");
+  CHECK(ok.exit_code == 0);
+  CHECK(contains(ok.output, "\"books\":0"));
+  Run bad = run("plugin-call " + so + " --config '{\"branches\": [], \"pickup_days\": 0}' /");
+  CHECK(bad.exit_code == 1);
+  CHECK(contains(bad.output, "config/branches: must list at least one branch"));
+  CHECK(contains(bad.output, "config/pickup_days: must be between 1 and 60"));
 }
 
 TEST_CASE("the garbage calendar's config problems name their JSON pointer; without data it says so") {

@@ -29,6 +29,7 @@
 #include <string>
 #include <string_view>
 
+#include "machi/sdk/dates.h"
 #include "machi/sdk/host.h"
 #include "machi/sdk/json.h"
 #include "machi/sdk/request.h"
@@ -108,6 +109,17 @@ class Context {
     if (s == MACHI_ERR_NOT_FOUND) return std::nullopt;
     check(s, "read_data_file");
     return std::string(from_view(bytes));
+  }
+  // The local date (YYYY-MM-DD) at `unix_ms` in the municipality's time zone, for a day that
+  // begins at `day_start` ("HH:MM": "03:00" makes 01:00 still yesterday). Uses ABI 1.2.
+  std::string local_date(int64_t unix_ms, std::string_view day_start = "00:00") const {
+    auto utc = std::chrono::floor<std::chrono::days>(
+        std::chrono::sys_time<std::chrono::milliseconds>(std::chrono::milliseconds(unix_ms)));
+    for (auto d = utc + std::chrono::days(1); d >= utc - std::chrono::days(2); d -= std::chrono::days(1)) {
+      std::string day = format_date(d);
+      if (local_time_to_unix(day + "T" + std::string(day_start)) <= unix_ms) return day;
+    }
+    return format_date(utc);
   }
   // false when no job had that key.
   bool cancel(std::string_view key) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "machi/sdk/csv.h"
+#include "machi/sdk/dates.h"
 #include "machi/sdk/host.h"
 #include "machi/sdk/json.h"
 #include "machi/sdk/plugin.h"
