@@ -7,6 +7,7 @@
 #include "runtime/routing/home_order.h"
 
 #include <algorithm>
+#include <cctype>
 
 namespace machi {
 
@@ -79,7 +80,96 @@ json::array to_array(const std::vector<std::string>& items) {
   return a;
 }
 
+std::vector<HomeEntry> parse_entries(const json::value& v) {
+  std::vector<HomeEntry> entries;
+  if (!v.is_array()) return entries;
+  for (const json::value& item : v.as_array()) {
+    const json::object* o = item.if_object();
+    const json::value* id = o ? o->if_contains("id") : nullptr;
+    const json::value* hidden = o ? o->if_contains("hidden") : nullptr;
+    if (id && id->is_string()) {
+      entries.push_back({std::string(id->as_string()), hidden && hidden->is_bool() && hidden->as_bool()});
+    }
+  }
+  return entries;
+}
+
+// The resident's home list: saved order merged with the mini-apps enabled for their audience.
+std::vector<HomeEntry> home_entries(const MunicipalitySnapshot& m, const identity::Account& account) {
+  bool visitor = account.audience == "visitor";
+  std::vector<std::string> enabled;
+  for (const auto& app : m.apps) {
+    if (visitor ? app->entry.for_visitors : app->entry.for_residents) enabled.push_back(app->entry.id);
+  }
+  boost::system::error_code ec;
+  json::value saved = json::parse(m.identity->accounts().home_order(account.id), ec);
+  return merge_home_order(ec ? std::vector<HomeEntry>{} : parse_entries(saved), enabled);
+}
+
 }  // namespace
+
+Claims claims_for(const MunicipalitySnapshot& m, const MountedApp& app, const identity::Principal& caller) {
+  Claims claims;
+  claims.values[MACHI_CLAIM_SUBJECT] = m.identity->pairwise_subject(app.entry.id, caller.public_id);
+  claims.values[MACHI_CLAIM_ASSURANCE] = caller.assurance == "verified" ? "verified" : "self-registered";
+  if (!caller.locale.empty()) claims.values[MACHI_CLAIM_LOCALE] = caller.locale;
+  claims.values[MACHI_CLAIM_AUDIENCE] = caller.audience;
+  if (!caller.roles.empty()) {
+    json::array roles;
+    for (const auto& r : caller.roles) roles.emplace_back(r);
+    claims.values[MACHI_CLAIM_ROLES] = json::serialize(roles);
+  }
+  for (auto& [name, value] : m.identity->disclosed_claims(caller.public_id, app.entry.id, app.entry.grants)) {
+    claims.values[name] = std::move(value);
+  }
+  return claims;
+}
+
+HttpResponse handle_info_cards(const MunicipalitySnapshot& m, const identity::Account& account,
+                               const HttpRequest& request) {
+  if (request.method != "GET") return json_error(405, "method_not_allowed", "use GET");
+  std::string locale = query_param(request.query, "locale").value_or(account.language);
+  bool locale_ok = !locale.empty() && locale.size() <= 35 &&
+                   std::all_of(locale.begin(), locale.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; });
+  if (!locale_ok) return json_error(400, "invalid_locale", "?locale= is a language tag such as ja, en or ja-Hira");
+  identity::Principal caller{m.manifest.public_url, account.public_id, account.assurance, account.language,
+                             account.audience, m.identity->accounts().roles(account.id)};
+  json::array cards, unavailable;
+  for (const HomeEntry& e : home_entries(m, account)) {
+    if (e.hidden) continue;
+    auto app = m.find(e.id);
+    auto card = app->instance->info_card(claims_for(m, *app, caller), locale);
+    if (!card) {
+      log_line(LogLevel::kWarn, "cards", "info card failed", {{"mini_app", e.id}, {"error", card.error()}});
+      unavailable.emplace_back(e.id);
+      continue;
+    }
+    if (card.value().empty()) continue;  // nothing to show now
+    boost::system::error_code ec;
+    json::value parsed = json::parse(card.value(), ec);
+    const json::object* o = ec ? nullptr : parsed.if_object();
+    const json::value* title = o ? o->if_contains("title") : nullptr;
+    if (!title || !title->is_string()) {
+      log_line(LogLevel::kWarn, "cards", "info card without a title", {{"mini_app", e.id}});
+      unavailable.emplace_back(e.id);
+      continue;
+    }
+    json::object out = *o;
+    std::string base = "/apps/" + e.id;
+    const json::value* link = o->if_contains("link");
+    out["link"] = link && link->is_string() && link->as_string().starts_with("/") &&
+                          !link->as_string().starts_with("//")
+                      ? base + std::string(link->as_string())
+                      : base + "/";
+    out["app"] = e.id;
+    out["app_name"] = app->entry.name;
+    cards.push_back(std::move(out));
+  }
+  HttpResponse r;
+  r.body = json::serialize(json::object{{"locale", locale}, {"cards", std::move(cards)}, {"unavailable", std::move(unavailable)}});
+  r.headers = {{"cache-control", "no-store"}};
+  return r;
+}
 
 HttpResponse handle_consents(const MunicipalitySnapshot& m, const identity::Account& account,
                              const HttpRequest& request, std::string_view mount_id) {
@@ -140,24 +230,6 @@ HttpResponse handle_consents(const MunicipalitySnapshot& m, const identity::Acco
 
 namespace machi {
 
-namespace {
-
-std::vector<HomeEntry> parse_entries(const json::value& v) {
-  std::vector<HomeEntry> entries;
-  if (!v.is_array()) return entries;
-  for (const json::value& item : v.as_array()) {
-    const json::object* o = item.if_object();
-    const json::value* id = o ? o->if_contains("id") : nullptr;
-    const json::value* hidden = o ? o->if_contains("hidden") : nullptr;
-    if (id && id->is_string()) {
-      entries.push_back({std::string(id->as_string()), hidden && hidden->is_bool() && hidden->as_bool()});
-    }
-  }
-  return entries;
-}
-
-}  // namespace
-
 HttpResponse handle_home_order(const MunicipalitySnapshot& m, const identity::Account& account,
                                const HttpRequest& request) {
   identity::AccountStore& store = m.identity->accounts();
@@ -186,15 +258,8 @@ HttpResponse handle_home_order(const MunicipalitySnapshot& m, const identity::Ac
   } else if (request.method != "GET") {
     return json_error(405, "method_not_allowed", "use GET or PUT");
   }
-  bool visitor = account.audience == "visitor";
-  std::vector<std::string> enabled;
-  for (const auto& app : m.apps) {
-    if (visitor ? app->entry.for_visitors : app->entry.for_residents) enabled.push_back(app->entry.id);
-  }
-  boost::system::error_code ec;
-  json::value saved = json::parse(store.home_order(account.id), ec);
   json::array out;
-  for (const HomeEntry& e : merge_home_order(ec ? std::vector<HomeEntry>{} : parse_entries(saved), enabled)) {
+  for (const HomeEntry& e : home_entries(m, account)) {
     auto app = m.find(e.id);
     out.push_back(json::object{{"id", e.id}, {"name", app->entry.name}, {"hidden", e.hidden},
                                {"url", m.manifest.public_url + "/apps/" + e.id + "/"}});

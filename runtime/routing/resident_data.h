@@ -23,6 +23,17 @@ HttpResponse delete_resident(const MunicipalitySnapshot& m, const identity::Acco
 HttpResponse handle_home_order(const MunicipalitySnapshot& m, const identity::Account& account,
                                const HttpRequest& request);
 
+// The claims a mini-app receives for a signed-in caller: its pairwise subject, assurance level,
+// locale, audience, staff roles, and the claims it was granted and the resident consented to.
+Claims claims_for(const MunicipalitySnapshot& m, const MountedApp& app, const identity::Principal& caller);
+
+// GET /api/v1/me/cards[?locale=]: the information cards of the resident's visible mini-apps (home
+// order, hidden ones left out), each asked through the ABI's on_info_card with that mini-app's
+// claims; a mini-app whose hook fails or answers malformed JSON is listed under "unavailable".
+// Runs on a worker thread; the hooks run one after another on it.
+HttpResponse handle_info_cards(const MunicipalitySnapshot& m, const identity::Account& account,
+                               const HttpRequest& request);
+
 HttpResponse handle_consents(const MunicipalitySnapshot& m, const identity::Account& account,
                              const HttpRequest& request, std::string_view mount_id);
 

@@ -221,6 +221,12 @@ void Router::to_auth_api(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
     bool exporting = path == "me/export" && request.method == "GET";
     bool deleting = path == "me" && request.method == "DELETE";
     bool consents = path == "me/consents" || path.starts_with("me/consents/");
+    if (path == "me/cards") {
+      HttpResponse error;
+      auto account = auth_.authenticated_account(request, *m->identity, issuer, error);
+      if (!account) return reply(std::move(error));
+      return reply(handle_info_cards(*m, *account, request));
+    }
     if (path == "me/apps") {
       HttpResponse error;
       auto account = auth_.authenticated_account(request, *m->identity, issuer, error);
@@ -401,19 +407,7 @@ void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
   if (caller.status == 200) {
     const identity::Principal* principal = caller.principal.get();
     caller_public_id = principal->public_id;
-    claims.values[MACHI_CLAIM_SUBJECT] = m->identity->pairwise_subject(app->entry.id, principal->public_id);
-    claims.values[MACHI_CLAIM_ASSURANCE] = principal->assurance == "verified" ? "verified" : "self-registered";
-    if (!principal->locale.empty()) claims.values[MACHI_CLAIM_LOCALE] = principal->locale;
-    claims.values[MACHI_CLAIM_AUDIENCE] = principal->audience;
-    if (!principal->roles.empty()) {
-      json::array roles;
-      for (const auto& r : principal->roles) roles.emplace_back(r);
-      claims.values[MACHI_CLAIM_ROLES] = json::serialize(roles);
-    }
-    for (auto& [name, value] :
-         m->identity->disclosed_claims(principal->public_id, app->entry.id, app->entry.grants)) {
-      claims.values[name] = std::move(value);
-    }
+    claims = claims_for(*m, *app, *principal);
   }
   // Staff may resolve a scanned citizen card to this mini-app's subject (ABI 1.1 card_resolve).
   CardResolver resolve_card;

@@ -57,7 +57,7 @@ try {
                       "/api/v1/auth/register", "/api/v1/auth/token", "/api/v1/auth/signout",
                       "/api/v1/me", "/api/v1/me/password", "/api/v1/me/export",
                       "/api/v1/me/verification/nonce", "/api/v1/me/verification",
-                      "/api/v1/me/consents", "/api/v1/me/consents/{id}", "/api/v1/me/apps",
+                      "/api/v1/me/consents", "/api/v1/me/consents/{id}", "/api/v1/me/apps", "/api/v1/me/cards",
                       "/api/v1/me/citizen-card", "/api/v1/me/disclosures",
                       "/api/v1/staff/citizen-card/verify", "/api/v1/staff/recovery",
                       "/api/v1/auth/recover", "/api/v1/auth/session",
