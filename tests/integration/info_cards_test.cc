@@ -16,13 +16,6 @@ namespace json = boost::json;
 
 namespace {
 
-Reply send(HttpClient& c, const std::string& method, const std::string& path, const std::string& token,
-           const std::string& body = "") {
-  std::vector<std::pair<std::string, std::string>> headers = {{"Content-Type", "application/json"}};
-  if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
-  return c.request(method, path, "localhost", headers, body);
-}
-
 json::value ok(const Reply& r, unsigned status = 200) {
   REQUIRE_MESSAGE(r.status == status, r.body);
   return r.body.empty() ? json::value() : json::parse(r.body);
@@ -42,20 +35,20 @@ TEST_CASE("information cards: home order, locale, absolute links, hidden and fai
   manifest.insert(1, R"("staff_roles": ["library"], )");
   REQUIRE(s.load("m.json", manifest).empty());
   HttpClient c(s.port());
-  std::string token(ok(send(c, "POST", "/api/v1/auth/register", "",
+  std::string token(ok(call(c, "POST", "/api/v1/auth/register", "",
                             R"({"login": "hanako@example.jp", "password": "correct horse battery", "display_name": "花子"})"),
                        201).at("access_token").as_string());
   REQUIRE(staff_add(s, "desk@library.example", "library") == 0);
-  std::string staff(ok(send(c, "POST", "/api/v1/auth/token", "",
+  std::string staff(ok(call(c, "POST", "/api/v1/auth/token", "",
                             R"({"grant_type": "password", "login": "desk@library.example", "password": "staff password 1"})"))
                         .at("access_token").as_string());
 
   // A library card with a ready hold gives the library a card; notes always has one.
-  ok(send(c, "POST", "/apps/library/staff/cards", staff, R"({"card": "5000001", "pin": "1234"})"), 201);
-  ok(send(c, "POST", "/apps/library/me/card", token, R"({"card": "5000001", "pin": "1234"})"), 201);
-  ok(send(c, "POST", "/apps/library/me/holds", token, R"({"isbn": "9784901010009", "branch": "central"})"), 201);
+  ok(call(c, "POST", "/apps/library/staff/cards", staff, R"({"card": "5000001", "pin": "1234"})"), 201);
+  ok(call(c, "POST", "/apps/library/me/card", token, R"({"card": "5000001", "pin": "1234"})"), 201);
+  ok(call(c, "POST", "/apps/library/me/holds", token, R"({"isbn": "9784901010009", "branch": "central"})"), 201);
 
-  auto cards = ok(send(c, "GET", "/api/v1/me/cards", token));
+  auto cards = ok(call(c, "GET", "/api/v1/me/cards", token));
   CHECK(cards.at("locale").as_string() == "ja");
   auto list = cards.at("cards").as_array();
   REQUIRE(list.size() == 2);
@@ -69,20 +62,20 @@ TEST_CASE("information cards: home order, locale, absolute links, hidden and fai
   REQUIRE(cards.at("unavailable").as_array().size() == 1);
   CHECK(cards.at("unavailable").at(0).as_string() == "broken");
 
-  auto english = ok(send(c, "GET", "/api/v1/me/cards?locale=en", token));
+  auto english = ok(call(c, "GET", "/api/v1/me/cards?locale=en", token));
   CHECK(english.at("cards").at(0).at("body").as_string() == "1 hold ready for pickup");
   CHECK(english.at("cards").at(1).at("title").as_string() == "0 notes");
-  CHECK(send(c, "GET", "/api/v1/me/cards?locale=%3Cscript%3E", token).status == 400);
+  CHECK(call(c, "GET", "/api/v1/me/cards?locale=%3Cscript%3E", token).status == 400);
 
   // The resident's own order, with library hidden: only notes remains.
-  ok(send(c, "PUT", "/api/v1/me/apps", token,
+  ok(call(c, "PUT", "/api/v1/me/apps", token,
           R"({"apps": [{"id": "notes"}, {"id": "broken"}, {"id": "library", "hidden": true}]})"));
-  auto reordered = ok(send(c, "GET", "/api/v1/me/cards", token)).at("cards").as_array();
+  auto reordered = ok(call(c, "GET", "/api/v1/me/cards", token)).at("cards").as_array();
   REQUIRE(reordered.size() == 1);
   CHECK(reordered[0].at("app").as_string() == "notes");
 
-  CHECK(send(c, "GET", "/api/v1/me/cards", "").status == 401);
-  CHECK(send(c, "POST", "/api/v1/me/cards", token).status == 405);
+  CHECK(call(c, "GET", "/api/v1/me/cards", "").status == 401);
+  CHECK(call(c, "POST", "/api/v1/me/cards", token).status == 405);
   // The failing hook did not stop the mini-app's requests.
-  CHECK(send(c, "GET", "/apps/notes/whoami", token).status == 200);
+  CHECK(call(c, "GET", "/apps/notes/whoami", token).status == 200);
 }

@@ -24,13 +24,6 @@ namespace {
 
 json::value parse(const Reply& r) { return json::parse(r.body); }
 
-Reply send(HttpClient& c, const std::string& method, const std::string& path, const std::string& token,
-           const std::string& body = "") {
-  std::vector<std::pair<std::string, std::string>> headers = {{"Content-Type", "application/json"}};
-  if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
-  return c.request(method, path, "localhost", headers, body);
-}
-
 // An ISBN-13 with a correct check digit for the 12 digits given.
 std::string isbn13(const std::string& first12) {
   int sum = 0;
@@ -58,13 +51,13 @@ struct Library {
     staff = sign_in("desk@library.example", "staff password 1");
   }
   std::string sign_in(const std::string& login, const std::string& password) {
-    Reply r = send(*c, "POST", "/api/v1/auth/token", "",
+    Reply r = call(*c, "POST", "/api/v1/auth/token", "",
                    json::serialize(json::object{{"grant_type", "password"}, {"login", login}, {"password", password}}));
     REQUIRE_MESSAGE(r.status == 200, r.body);
     return std::string(parse(r).at("access_token").as_string());
   }
   std::string sign_up(const std::string& login) {
-    Reply r = send(*c, "POST", "/api/v1/auth/register", "",
+    Reply r = call(*c, "POST", "/api/v1/auth/register", "",
                    json::serialize(json::object{{"login", login}, {"password", "correct horse battery"}, {"display_name", "読者"}}));
     REQUIRE_MESSAGE(r.status == 201, r.body);
     return std::string(parse(r).at("access_token").as_string());
@@ -72,20 +65,20 @@ struct Library {
   // A verified resident (eKYC assertion from the test verifier), who can show a citizen card.
   std::string verified(const std::string& login) {
     std::string token = sign_up(login);
-    std::string nonce(parse(send(*c, "POST", "/api/v1/me/verification/nonce", token)).at("nonce").as_string());
-    Reply v = send(*c, "POST", "/api/v1/me/verification", token,
+    std::string nonce(parse(call(*c, "POST", "/api/v1/me/verification/nonce", token)).at("nonce").as_string());
+    Reply v = call(*c, "POST", "/api/v1/me/verification", token,
                    json::serialize(json::object{{"assertion", verifier.assertion("https://localhost", nonce)}}));
     REQUIRE_MESSAGE(v.status == 200, v.body);
     return sign_in(login, "correct horse battery");
   }
   std::string citizen_card(const std::string& resident) {
-    Reply r = send(*c, "GET", "/api/v1/me/citizen-card", resident);
+    Reply r = call(*c, "GET", "/api/v1/me/citizen-card", resident);
     REQUIRE_MESSAGE(r.status == 200, r.body);
     return std::string(parse(r).at("token").as_string());
   }
   json::value expect(const std::string& method, const std::string& path, const std::string& token, const json::object& body,
                      unsigned status) {
-    Reply r = send(*c, method, path, token, method == "GET" ? "" : json::serialize(body));
+    Reply r = call(*c, method, path, token, method == "GET" ? "" : json::serialize(body));
     REQUIRE_MESSAGE(r.status == status, (method + " " + path + " -> " + std::to_string(r.status) + " " + r.body));
     return r.body.empty() ? json::value() : parse(r);
   }
@@ -122,14 +115,14 @@ TEST_CASE("a card linked with the citizen card at the counter; hold ready reache
   CHECK(me.at("loans").at(0).at("title").as_string() == "こころ");
 
   // Bad input: precise errors, the loan stays, the server keeps serving.
-  Reply malformed = send(*lib.c, "POST", "/apps/library/staff/checkout", lib.staff, "{\"copy\": ");
+  Reply malformed = call(*lib.c, "POST", "/apps/library/staff/checkout", lib.staff, "{\"copy\": ");
   CHECK(malformed.status == 400);
   lib.expect("POST", "/apps/library/staff/checkout", lib.staff, {{"copy", "100001"}, {"citizen_card", "not-a-card"}}, 403);
   lib.expect("POST", "/apps/library/me/card", hanako, {{"card", "3000001"}}, 400);
   CHECK(lib.expect("GET", "/apps/library/me", hanako, {}, 200).at("loans").as_array().size() == 1);
   // Residents who never linked a card are told how to.
   std::string taro = lib.sign_up("taro@example.jp");
-  Reply no_card = send(*lib.c, "POST", "/apps/library/me/holds", taro, R"({"isbn": "9784901010009", "branch": "central"})");
+  Reply no_card = call(*lib.c, "POST", "/apps/library/me/holds", taro, R"({"isbn": "9784901010009", "branch": "central"})");
   CHECK(no_card.status == 409);
   CHECK(no_card.body.find("link your library card first") != std::string::npos);
 }
@@ -147,7 +140,7 @@ TEST_CASE("50 concurrent holds and checkouts on one copy, 20 rounds: exactly one
     isbns.push_back(isbn13(twelve));
     csv += isbns.back() + ",一冊だけの本 " + std::to_string(r) + ",central,R" + std::to_string(r) + "\n";
   }
-  Reply upload = send(*lib.c, "PUT", "/apps/library/staff/catalogue", lib.staff, csv);
+  Reply upload = call(*lib.c, "PUT", "/apps/library/staff/catalogue", lib.staff, csv);
   REQUIRE_MESSAGE(upload.status == 200, upload.body);
 
   // 25 residents with linked cards (holds), 25 other cards for the staff desk (checkouts).
@@ -173,11 +166,11 @@ TEST_CASE("50 concurrent holds and checkouts on one copy, 20 rounds: exactly one
         start.arrive_and_wait();
         if (i < kResidents) {
           replies[static_cast<size_t>(i)] =
-              send(client, "POST", "/apps/library/me/holds", residents[static_cast<size_t>(i)],
+              call(client, "POST", "/apps/library/me/holds", residents[static_cast<size_t>(i)],
                    json::serialize(json::object{{"isbn", isbns[static_cast<size_t>(round)]}, {"branch", "central"}}));
         } else {
           replies[static_cast<size_t>(i)] =
-              send(client, "POST", "/apps/library/staff/checkout", lib.staff,
+              call(client, "POST", "/apps/library/staff/checkout", lib.staff,
                    json::serialize(json::object{{"copy", "R" + std::to_string(round)},
                                                 {"card", "42" + std::to_string(1000 + i - kResidents)}}));
         }
