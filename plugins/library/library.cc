@@ -36,12 +36,6 @@ bool valid_id(std::string_view id) {
   });
 }
 
-bool valid_time(std::string_view t) {
-  auto digit = [](char c) { return c >= '0' && c <= '9'; };
-  return t.size() == 5 && t[2] == ':' && digit(t[0]) && digit(t[1]) && digit(t[3]) && digit(t[4]) &&
-         (t[0] - '0') * 10 + (t[1] - '0') < 24 && (t[3] - '0') * 10 + (t[4] - '0') < 60;
-}
-
 struct Settings {
   std::vector<Branch> branches;
   library::Policy policy;
@@ -80,7 +74,7 @@ Settings read_settings(const json::value& config, std::vector<ConfigProblem>& pr
   p.pin_lock_minutes = r.integer("pin_lock_minutes", p.pin_lock_minutes, 1, 1440);
   s.due_reminder_days = r.integer("due_reminder_days", s.due_reminder_days, 0, 30);
   s.reminder_time = r.string("reminder_time", s.reminder_time);
-  if (!valid_time(s.reminder_time)) r.problem("reminder_time", "must be HH:MM (local time)");
+  if (!is_time_of_day(s.reminder_time)) r.problem("reminder_time", "must be HH:MM (local time)");
   if (r.has("staff_roles")) s.staff_roles = r.strings("staff_roles", false, 1);
   s.catalogue_file = r.string("catalogue_file", s.catalogue_file);
   return s;

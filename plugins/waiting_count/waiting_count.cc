@@ -33,12 +33,6 @@ bool valid_id(std::string_view id) {
          });
 }
 
-bool valid_time(std::string_view t) {
-  auto digit = [](char c) { return c >= '0' && c <= '9'; };
-  return t.size() == 5 && t[2] == ':' && digit(t[0]) && digit(t[1]) && digit(t[3]) && digit(t[4]) &&
-         (t[0] - '0') * 10 + (t[1] - '0') < 24 && (t[3] - '0') * 10 + (t[4] - '0') < 60;
-}
-
 struct Counter {
   std::string id, name, office;
   std::vector<std::string> services;
@@ -65,7 +59,7 @@ Settings read_settings(const json::value& config, std::vector<ConfigProblem>& pr
   Settings s;
   ConfigReader r(config, problems);
   s.reset_time = r.string("reset_time", s.reset_time);
-  if (!valid_time(s.reset_time)) r.problem("reset_time", "must be HH:MM (local time)");
+  if (!is_time_of_day(s.reset_time)) r.problem("reset_time", "must be HH:MM (local time)");
   s.notify_ahead = r.integer("notify_ahead", s.notify_ahead, 0, 100);
   s.service_minutes = r.integer("service_minutes", s.service_minutes, 1, 240);
   if (r.has("staff_roles")) s.staff_roles = r.strings("staff_roles", false, 1);

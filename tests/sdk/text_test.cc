@@ -37,4 +37,10 @@ TEST_CASE("dates: only real YYYY-MM-DD dates parse; day arithmetic crosses month
   CHECK(add_days("2028-03-01", -1) == "2028-02-29");
   CHECK(weekday_of("2026-11-27") == 5);  // a Friday
   CHECK(weekday_of("2026-11-22") == 0);  // a Sunday
+  CHECK(is_time_of_day("09:00"));
+  CHECK(is_time_of_day("23:59"));
+  CHECK_FALSE(is_time_of_day("24:00"));
+  CHECK_FALSE(is_time_of_day("9:00"));
+  CHECK_FALSE(is_time_of_day("09:60"));
+  CHECK_FALSE(is_time_of_day("0900 "));
 }

@@ -1,16 +1,11 @@
 #include "settings.h"
 
+#include <machi/sdk/dates.h>
+
 namespace garbage {
 namespace {
 
 using machi::sdk::ConfigReader;
-
-bool valid_time(const std::string& t) {
-  return t.size() == 5 && t[2] == ':' && std::isdigit(static_cast<unsigned char>(t[0])) &&
-         std::isdigit(static_cast<unsigned char>(t[1])) && std::isdigit(static_cast<unsigned char>(t[3])) &&
-         std::isdigit(static_cast<unsigned char>(t[4])) && std::stoi(t.substr(0, 2)) < 24 &&
-         std::stoi(t.substr(3, 2)) < 60;
-}
 
 }  // namespace
 
@@ -68,8 +63,8 @@ Settings read_settings(const boost::json::value& config, std::vector<machi::sdk:
   if (auto reminders = r.object("reminders")) {
     s.evening = reminders->string("evening", s.evening);
     s.morning = reminders->string("morning", s.morning);
-    if (!valid_time(s.evening)) reminders->problem("evening", "must be HH:MM (24 h, local time)");
-    if (!valid_time(s.morning)) reminders->problem("morning", "must be HH:MM (24 h, local time)");
+    if (!machi::sdk::is_time_of_day(s.evening)) reminders->problem("evening", "must be HH:MM (24 h, local time)");
+    if (!machi::sdk::is_time_of_day(s.morning)) reminders->problem("morning", "must be HH:MM (24 h, local time)");
   }
   if (r.array("staff_roles")) s.staff_roles = r.strings("staff_roles", false, 1);
   s.calendar_name = r.string("calendar_name", s.calendar_name);

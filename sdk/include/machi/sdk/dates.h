@@ -38,6 +38,13 @@ inline std::string format_date(Days d) {
   return out;
 }
 
+// "HH:MM" on a 24-hour clock ("09:00", "23:59"; not "24:00", "9:00" or "09:60").
+inline bool is_time_of_day(std::string_view t) {
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  return t.size() == 5 && t[2] == ':' && digit(t[0]) && digit(t[1]) && digit(t[3]) && digit(t[4]) &&
+         (t[0] - '0') * 10 + (t[1] - '0') < 24 && (t[3] - '0') * 10 + (t[4] - '0') < 60;
+}
+
 // `date` (YYYY-MM-DD, valid) plus `n` days.
 inline std::string add_days(std::string_view date, int n) {
   auto d = parse_date(date);
