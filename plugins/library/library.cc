@@ -30,12 +30,6 @@ int64_t now_ms() {
       .count();
 }
 
-bool valid_id(std::string_view id) {
-  return !id.empty() && id.size() <= 32 && std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-  });
-}
-
 struct Settings {
   std::vector<Branch> branches;
   library::Policy policy;
@@ -58,7 +52,7 @@ Settings read_settings(const json::value& config, std::vector<ConfigProblem>& pr
     branch.id = b.string("id", "", true);
     branch.name = b.string("name", "", true);
     branch.pickup = b.boolean("pickup", true);
-    if (!branch.id.empty() && !valid_id(branch.id)) b.problem("id", "must be 1–32 of [a-z0-9_-]");
+    if (!branch.id.empty() && !is_config_id(branch.id)) b.problem("id", "must be 1–32 of [a-z0-9_-]");
     for (const auto& other : s.branches) {
       if (!branch.id.empty() && other.id == branch.id) b.problem("id", "'" + branch.id + "' is used twice");
     }
@@ -229,7 +223,8 @@ class Library : public Plugin {
     auto card = card_of(subject);
     if (!card) return json::object{{"card", nullptr}};
     json::array loans, holds;
-    for (const auto& l : system_->loans(*card)) loans.push_back(loan_json(l));
+    std::string t = today();
+    for (const auto& l : system_->loans(*card)) loans.push_back(loan_json(l, t));
     for (const auto& h : system_->holds(*card)) holds.push_back(hold_json(h));
     Statement q = context().db().prepare("SELECT method, linked_ms FROM links WHERE subject = ?1");
     q.bind(1, subject);
@@ -364,8 +359,7 @@ class Library : public Plugin {
             {"holds_waiting", b.holds_waiting}};
   }
 
-  json::object loan_json(const Loan& l) {
-    std::string t = today();
+  json::object loan_json(const Loan& l, const std::string& t) {
     return {{"id", l.id}, {"copy", l.copy_id}, {"isbn", l.isbn13}, {"title", l.title}, {"branch", l.branch},
             {"branch_name", branch_name(l.branch)}, {"out", l.out_day}, {"due", l.due}, {"renewals", l.renewals},
             {"renewals_left", std::max<int64_t>(0, settings_.policy.renewal_limit - l.renewals)},
@@ -462,7 +456,8 @@ class Library : public Plugin {
     if (path == "/me" && method == "GET") {
       json::array loans, holds;
       if (card) {
-        for (const auto& l : system_->loans(*card)) loans.push_back(loan_json(l));
+        std::string t = today();
+        for (const auto& l : system_->loans(*card)) loans.push_back(loan_json(l, t));
         for (const auto& h : system_->holds(*card)) holds.push_back(hold_json(h));
       }
       return void(response.json(json::object{{"card", card ? json::value(mask_card(*card)) : json::value(nullptr)},
@@ -481,7 +476,8 @@ class Library : public Plugin {
     }
     if (path.starts_with("/me/loans/") && path.ends_with("/renew") && method == "POST") {
       std::string_view id = path.substr(10, path.size() - 10 - 6);
-      return void(response.json(loan_json(system_->renew(id_in(id, "unknown_loan", "a loan id"), *card, today()))));
+      std::string t = today();
+      return void(response.json(loan_json(system_->renew(id_in(id, "unknown_loan", "a loan id"), *card, t), t)));
     }
     throw HttpError(404, "not_found", "no such page");
   }
@@ -540,7 +536,7 @@ class Library : public Plugin {
         std::string t = today();
         json::array loans;
         for (const auto& l : system_->overdue(branch, t)) {
-          json::object o = loan_json(l);
+          json::object o = loan_json(l, t);
           o["card"] = l.card;
           o["days_overdue"] = static_cast<int64_t>((*parse_date(t) - *parse_date(l.due)).count());
           loans.push_back(std::move(o));
@@ -585,15 +581,17 @@ class Library : public Plugin {
       json::object body = string_field_object(request);
       std::string copy = required(body, "copy", "the copy id");
       std::string card = card_from(request, body);
-      json::object loan = loan_json(system_->checkout(copy, card, today()));
+      std::string t = today();
+      json::object loan = loan_json(system_->checkout(copy, card, t), t);
       loan["card"] = card;
       return void(response.json(loan, 201));
     }
     if (path == "/staff/checkin") {
       json::object body = string_field_object(request);
-      auto result = system_->checkin(required(body, "copy", "the copy id"), required(body, "branch", "the branch id"), today());
+      std::string t = today();
+      auto result = system_->checkin(required(body, "copy", "the copy id"), required(body, "branch", "the branch id"), t);
       json::object out{{"route", result.route},
-                       {"returned", result.returned ? json::value(loan_json(*result.returned)) : json::value(nullptr)},
+                       {"returned", result.returned ? json::value(loan_json(*result.returned, t)) : json::value(nullptr)},
                        {"hold", result.hold ? json::value(hold_json(*result.hold)) : json::value(nullptr)}};
       if (!result.to_branch.empty()) out["to_branch"] = result.to_branch;
       return void(response.json(out));

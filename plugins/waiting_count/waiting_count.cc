@@ -26,13 +26,6 @@ int64_t now_ms() {
       .count();
 }
 
-bool valid_id(std::string_view id) {
-  return !id.empty() && id.size() <= 32 &&
-         std::all_of(id.begin(), id.end(), [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-         });
-}
-
 struct Counter {
   std::string id, name, office;
   std::vector<std::string> services;
@@ -71,7 +64,7 @@ Settings read_settings(const json::value& config, std::vector<ConfigProblem>& pr
     Office office;
     office.id = o.string("id", "", true);
     office.name = o.string("name", "", true);
-    if (!office.id.empty() && !valid_id(office.id)) o.problem("id", "must be 1–32 of [a-z0-9_-]");
+    if (!office.id.empty() && !is_config_id(office.id)) o.problem("id", "must be 1–32 of [a-z0-9_-]");
     const json::array* counters = o.array("counters", true);
     if (counters && counters->empty()) o.problem("counters", "must list at least one counter");
     for (size_t k = 0; counters && k < counters->size(); ++k) {
@@ -84,7 +77,7 @@ Settings read_settings(const json::value& config, std::vector<ConfigProblem>& pr
       counter.remote = c.boolean("remote_tickets", false);
       counter.daily_limit = c.integer("daily_limit", 1, 1, 20);
       counter.desks = c.integer("desks", 1, 1, 50);
-      if (!counter.id.empty() && !valid_id(counter.id)) c.problem("id", "must be 1–32 of [a-z0-9_-]");
+      if (!counter.id.empty() && !is_config_id(counter.id)) c.problem("id", "must be 1–32 of [a-z0-9_-]");
       if (!counter.id.empty() && s.counters.contains(counter.id)) c.problem("id", "'" + counter.id + "' is used twice");
       office.counters.push_back(counter.id);
       s.counters[counter.id] = std::move(counter);

@@ -61,3 +61,12 @@ TEST_CASE("ConfigReader::strings reports each bad element and a short list") {
   CHECK(problems[2].message == "must list at least 1 entry");
   CHECK(problems[3].path == "/missing");
 }
+
+TEST_CASE("config ids are 1-32 of [a-z0-9_-]") {
+  CHECK(machi::sdk::is_config_id("central"));
+  CHECK(machi::sdk::is_config_id("honcho_2-b"));
+  CHECK_FALSE(machi::sdk::is_config_id(""));
+  CHECK_FALSE(machi::sdk::is_config_id("Central"));
+  CHECK_FALSE(machi::sdk::is_config_id("a/b"));
+  CHECK_FALSE(machi::sdk::is_config_id(std::string(33, 'a')));
+}

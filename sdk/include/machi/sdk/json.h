@@ -31,6 +31,16 @@ inline std::optional<boost::json::value> parse_json(std::string_view text, std::
   return parser.release();
 }
 
+// An id a config gives to something (a branch, a counter): 1–32 of [a-z0-9_-], safe in paths,
+// job keys and live channel names.
+inline bool is_config_id(std::string_view id) {
+  if (id.empty() || id.size() > 32) return false;
+  for (char c : id) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
+  }
+  return true;
+}
+
 // Reads one JSON object, remembering the pointer of each key for problems.
 class ConfigReader {
  public:
