@@ -53,6 +53,10 @@ class ConfigReader {
 
   bool has(std::string_view key) const { return object_ && object_->contains(key); }
 
+  // The value as written, for shapes the typed readers do not cover; absent → nullptr (and a
+  // problem when required).
+  const boost::json::value* raw(std::string_view key, bool required = false) { return find(key, required); }
+
   std::string string(std::string_view key, std::string fallback, bool required = false) {
     const boost::json::value* v = find(key, required);
     if (!v) return fallback;
