@@ -81,18 +81,6 @@ std::string digest(std::string_view bytes) {
   return std::to_string(h) + ":" + std::to_string(bytes.size());
 }
 
-const char* kWeekdaysJa[] = {"日", "月", "火", "水", "木", "金", "土"};
-const char* kWeekdaysEn[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-const char* kMonthsEn[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-
-// "11月27日(金)" / "Fri 27 Nov".
-std::string day_label(const std::string& date, bool english) {
-  int month = std::stoi(date.substr(5, 2)), day = std::stoi(date.substr(8, 2));
-  unsigned wd = weekday_of(date);
-  if (english) return std::string(kWeekdaysEn[wd]) + " " + std::to_string(day) + " " + kMonthsEn[month - 1];
-  return std::to_string(month) + "月" + std::to_string(day) + "日(" + kWeekdaysJa[wd] + ")";
-}
-
 std::string mask_card(const std::string& card) {
   return card.size() <= 4 ? card : std::string(card.size() - 4, '*') + card.substr(card.size() - 4);
 }

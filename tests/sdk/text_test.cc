@@ -43,4 +43,6 @@ TEST_CASE("dates: only real YYYY-MM-DD dates parse; day arithmetic crosses month
   CHECK_FALSE(is_time_of_day("9:00"));
   CHECK_FALSE(is_time_of_day("09:60"));
   CHECK_FALSE(is_time_of_day("0900 "));
+  CHECK(day_label("2026-11-27", false) == "11月27日(金)");
+  CHECK(day_label("2027-01-03", true) == "Sun 3 Jan");
 }

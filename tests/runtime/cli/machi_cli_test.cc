@@ -53,7 +53,6 @@ TEST_CASE("machi plugin-info prints ABI version, id, version and hooks") {
 
 TEST_CASE("the shipped mini-apps check their config and answer") {
   for (const auto& [plugin, key] : std::vector<std::pair<std::string, std::string>>{
-           {"childcare", "nurseries"},
            {"disaster_learning", "hazards"}}) {
     CAPTURE(plugin);
     std::string so = std::string(MACHI_PLUGIN_DIR) + "/" + plugin + ".so";
@@ -66,6 +65,18 @@ TEST_CASE("the shipped mini-apps check their config and answer") {
     Run missing = run("plugin-call " + so + " /");
     CHECK(contains(missing.output, "config/" + key + ": is required"));
   }
+}
+
+TEST_CASE("childcare answers without data files and says so; its config problems name their pointer") {
+  std::string so = std::string(MACHI_PLUGIN_DIR) + "/childcare.so";
+  Run ok = run("plugin-call " + so + " /");
+  CHECK(ok.exit_code == 0);
+  CHECK(contains(ok.output, "\"rules\":null"));
+  CHECK(contains(ok.output, "\"facilities\":0"));
+  Run bad = run("plugin-call " + so + " --config '{\"reminder_days\": 99, \"rules_file\": \"../x.json\"}' /");
+  CHECK(bad.exit_code == 1);
+  CHECK(contains(bad.output, "config/reminder_days: must be between 0 and 60"));
+  CHECK(contains(bad.output, "config/rules_file: must be a file name in the data_dir"));
 }
 
 TEST_CASE("the library answers from an empty catalogue; its config problems name their pointer") {

@@ -57,4 +57,19 @@ inline unsigned weekday_of(std::string_view date) {
   return d ? std::chrono::weekday(*d).c_encoding() : 0;
 }
 
+// A date as residents read it: "11月27日(金)" in Japanese, "Fri 27 Nov" in English.
+inline std::string day_label(std::string_view date, bool english) {
+  static const char* const kJa[] = {"日", "月", "火", "水", "木", "金", "土"};
+  static const char* const kEn[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static const char* const kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  auto d = parse_date(date);
+  if (!d) return std::string(date);
+  std::chrono::year_month_day ymd(*d);
+  unsigned month = static_cast<unsigned>(ymd.month()), day = static_cast<unsigned>(ymd.day());
+  unsigned wd = std::chrono::weekday(*d).c_encoding();
+  if (english) return std::string(kEn[wd]) + " " + std::to_string(day) + " " + kMonths[month - 1];
+  return std::to_string(month) + "月" + std::to_string(day) + "日(" + kJa[wd] + ")";
+}
+
 }  // namespace machi::sdk
