@@ -1,5 +1,7 @@
 #include "info.h"
 
+#include <set>
+
 namespace childcare {
 
 namespace json = boost::json;
@@ -16,15 +18,14 @@ std::optional<std::vector<InfoItem>> parse_info(std::string_view text, std::vect
   ConfigReader r(*doc, problems);
   r.integer("format", 1, 1, 1, true);
   std::vector<InfoItem> items;
+  std::set<std::string> ids;
   const json::array* list = r.array("items", true);
   for (size_t i = 0; list && i < list->size(); ++i) {
     ConfigReader e((*list)[i], problems, r.child("items") + "/" + std::to_string(i));
     InfoItem item;
     item.id = e.string("id", "", true);
     if (!item.id.empty() && !machi::sdk::is_config_id(item.id)) e.problem("id", "must be 1–32 of [a-z0-9_-]");
-    for (const auto& other : items) {
-      if (!item.id.empty() && other.id == item.id) e.problem("id", "'" + item.id + "' is used twice");
-    }
+    if (!item.id.empty() && !ids.insert(item.id).second) e.problem("id", "'" + item.id + "' is used twice");
     auto title = read_text(e, "title", true);
     auto body = read_text(e, "body", true);
     item.link = e.string("link", "");

@@ -44,9 +44,9 @@ const Series* choose_series(const Vaccine& v, Days birth, const std::vector<Dose
     if (!chosen) chosen = &s;
     else if (records.empty()) alternatives.push_back(&s);
   }
-  if (chosen || records.empty()) return chosen;
-  // A first dose outside every series' start ages: checked against the latest series that had
-  // started by then (or the first), so its flag says why.
+  if (chosen) return chosen;
+  // Past every series' start ages (or a first dose outside them): the latest series that had
+  // started by then, so that doses still open (MR stage 2) show and a dose's flag says why.
   chosen = &v.series.front();
   for (const auto& s : v.series) {
     if (at_age(birth, s.start.from) <= reference) chosen = &s;

@@ -47,7 +47,7 @@ struct FlaggedDose {
 
 struct VaccinePlan {
   const Vaccine* vaccine = nullptr;
-  const Series* series = nullptr;  // nullptr: the child is past every series' start ages
+  const Series* series = nullptr;  // the series that applies (past every start age: the last one started)
   std::vector<const Series*> alternatives;  // other series open for a first dose now
   std::vector<DosePlan> doses;
   std::vector<FlaggedDose> flagged;
