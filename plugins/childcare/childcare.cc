@@ -145,6 +145,7 @@ class Childcare : public Plugin {
         " vaccine TEXT NOT NULL, series TEXT NOT NULL DEFAULT '', date TEXT NOT NULL,"
         " note TEXT NOT NULL DEFAULT '', recorded_ms INTEGER NOT NULL);"
         "CREATE INDEX doses_child ON doses(subject, child);"
+        "CREATE TABLE reminded(subject TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY(subject, key)) WITHOUT ROWID;"
         "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
         NurseryBoard::kSchema,
     });
@@ -249,6 +250,7 @@ class Childcare : public Plugin {
     Transaction tx(context().db());
     context().db().run("DELETE FROM children WHERE subject = ?1", subject);
     context().db().run("DELETE FROM doses WHERE subject = ?1", subject);
+    context().db().run("DELETE FROM reminded WHERE subject = ?1", subject);
     board_.erase_subject(std::string(subject));
     tx.commit();
   }
@@ -424,10 +426,11 @@ class Childcare : public Plugin {
   void remind(Days today) {
     auto rules = current_rules();
     if (!rules) return;
+    struct Row { std::string subject, child, name; Days birth; };
+    std::vector<Row> rows;
     Statement q = context().db().prepare("SELECT subject, child, name, birthdate FROM children ORDER BY subject");
-    while (q.step()) {
-      std::string subject(q.text(0)), child(q.text(1)), name(q.text(2));
-      Days birth = *parse_date(q.text(3));
+    while (q.step()) rows.push_back({std::string(q.text(0)), std::string(q.text(1)), std::string(q.text(2)), *parse_date(q.text(3))});
+    for (const auto& [subject, child, name, birth] : rows) {
       for (const VaccinePlan& plan : plan_child(*rules, birth, records(subject, child), today)) {
         for (const DosePlan& d : plan.doses) {
           if (d.projected || (d.state != DoseState::kDue && d.state != DoseState::kUpcoming)) continue;
@@ -440,11 +443,17 @@ class Childcare : public Plugin {
                          {"body", day_label(format_date(opens), false) + "から" + day_label(format_date(d.last), false) +
                                       "まで接種できます。かかりつけの医療機関に予約してください。"},
                          {"link", "/me/schedule?child=" + child}};
+          Transaction tx(context().db());
+          if (context().db().run("INSERT OR IGNORE INTO reminded(subject, key) VALUES (?1, ?2)", subject,
+                                 std::string(n.at("key").as_string())) == 0) {
+            continue;  // reminded on an earlier day
+          }
           try {
             context().notify(subject, n);
           } catch (const HostError& e) {
             if (e.status() != MACHI_ERR_NOT_FOUND) throw;  // the resident left: nothing to remind
           }
+          tx.commit();
         }
       }
     }
