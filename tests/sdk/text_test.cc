@@ -1,9 +1,13 @@
-// machi/sdk/text.h and dates.h: Japanese search folding, the LIKE patterns built from a query,
+// machi/sdk/text.h, csv_table.h and dates.h: Japanese search folding, the LIKE patterns built from a query,
+// open-data tables with a header row,
 // and local calendar dates.
 #include <doctest/doctest.h>
 
 #include <machi/sdk/dates.h>
 #include <machi/sdk/text.h>
+#include <machi/sdk/csv_table.h>
+
+#include <algorithm>
 
 using namespace machi::sdk;
 
@@ -45,4 +49,40 @@ TEST_CASE("dates: only real YYYY-MM-DD dates parse; day arithmetic crosses month
   CHECK_FALSE(is_time_of_day("0900 "));
   CHECK(day_label("2026-11-27", false) == "11月27日(金)");
   CHECK(day_label("2027-01-03", true) == "Sun 3 Jan");
+}
+
+TEST_CASE("csv_table: columns by folded alias in any order, short rows and unknown columns located, a cap on problems") {
+  std::vector<CsvColumn> columns = {{"id", {"番号"}, true}, {"name", {"名前"}, true}, {"note", {}}};
+  CsvTable table("ＮＡＭＥ,番号\nはな,1\nたろう\n,3\n", "f.csv", columns);
+  REQUIRE(table.ok());
+  std::vector<std::string> ids;
+  while (table.next()) {
+    ids.push_back(table.cell(0));
+    if (table.cell(1).empty()) table.problem(1, "the name is empty");
+    CHECK_FALSE(table.has(2));
+    CHECK(table.cell(2).empty());
+  }
+  CHECK(ids == std::vector<std::string>{"1", "3"});
+  auto problems = table.problems();
+  REQUIRE(problems.size() == 2);
+  CHECK(problems[0] == "f.csv:3:2: expected 2 columns (as the header), found 1");
+  CHECK(problems[1] == "f.csv:4:1: the name is empty");
+
+  CsvTable header("id,colour,id\n", "h.csv", columns);
+  CHECK_FALSE(header.ok());
+  CHECK_FALSE(header.next());
+  auto h = header.problems();
+  CHECK(std::find(h.begin(), h.end(), "h.csv:1:2: unknown column 'colour'") != h.end());
+  CHECK(std::find(h.begin(), h.end(), "h.csv:1:3: column 'id' appears twice") != h.end());
+  CHECK(std::find(h.begin(), h.end(), "h.csv:1:1: the header has no 'name' column") != h.end());
+
+  std::string many = "id,name\n";
+  for (int i = 0; i < 10; ++i) many += "x\n";
+  CsvTable capped(many, "c.csv", columns, 3);
+  while (capped.next()) {
+  }
+  auto c = capped.problems();
+  REQUIRE(c.size() == 4);
+  CHECK(c.back() == "c.csv: … and 7 more problems");
+  CHECK(CsvTable("\xff\xfe", "b.csv", columns).problems().at(0).starts_with("b.csv: line 1: invalid"));
 }
