@@ -177,7 +177,7 @@ class Childcare : public Plugin {
     if (method != "GET") throw HttpError(405, "method_not_allowed", "GET only");
     if (path == "/") return overview(response);
     if (path == "/vaccines") return vaccines(response);
-    if (path == "/nurseries") return nurseries(request, response, std::nullopt);
+    if (path == "/nurseries") return nurseries(request, response, child_class(request));
     if (path.starts_with("/nurseries/")) return facility(response, std::string(path.substr(11)));
     if (path == "/info") return info(request, response);
     throw HttpError(404, "not_found", "no such page");
@@ -514,7 +514,7 @@ class Childcare : public Plugin {
     response.json(rules->source);
   }
 
-  // GET /nurseries?district=&class=&available=true (or, for a child, their class this school year).
+  // GET /nurseries?district=&class=&available=true (or ?child=: that child's class).
   void nurseries(const Request& request, Response& response, std::optional<int> child_class) {
     FacilityFilter filter;
     filter.district = request.query_param("district").value_or("");
@@ -529,6 +529,21 @@ class Childcare : public Plugin {
     response.json(json::object{{"district", filter.district},
                                {"class", filter.age_class ? json::value(*filter.age_class) : json::value(nullptr)},
                                {"facilities", items}});
+  }
+
+  // ?child=ID (a signed-in resident's child): that child's age class this school year, or next
+  // school year's with &year=next (April admissions are applied for in autumn).
+  std::optional<int> child_class(const Request& request) {
+    auto id = request.query_param("child");
+    if (!id || id->empty()) return std::nullopt;
+    auto subject = request.claims().subject();
+    if (!subject) throw HttpError(401, "sign_in_required", "sign in to filter by your child's class");
+    auto year = request.query_param("year").value_or("this");
+    if (year != "this" && year != "next") throw HttpError(400, "invalid_year", "?year=: this or next");
+    for (const Child& c : sync_children(std::string(*subject), request.claims())) {
+      if (c.id == *id) return age_class(c.birth, school_year_of(today()) + (year == "next"));
+    }
+    throw HttpError(404, "unknown_child", "no child '" + *id + "' in your household");
   }
 
   void facility(Response& response, const std::string& id) {

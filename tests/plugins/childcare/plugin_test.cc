@@ -241,6 +241,15 @@ TEST_CASE("nurseries: filters by district and class; a vacancy alert is delivere
   CHECK(open3[0].at("vacancies").at("3").as_int64() == 2);
   CHECK(n.ok(n.send("GET", "/nurseries", "", "", "class=3")).at("facilities").as_array().size() == 4);  // umi has no class 3
   CHECK(n.send("GET", "/nurseries", "", "", "class=9").status == 400);
+  // By the resident's child: たろう (3 years 20 days) is in class 2 or 3 this school year, 3 or 4 next.
+  auto children = n.ok(n.send("GET", "/me/children", "", "sub-1")).at("children").as_array();
+  std::string taro(children[1].at("id").as_string());
+  int64_t taro_class = children[1].at("age_class").at("class").as_int64();
+  CHECK(children[1].at("next_age_class").at("class").as_int64() == taro_class + 1);
+  auto by_child = n.ok(n.send("GET", "/nurseries", "", "sub-1", "child=" + taro + "&year=next"));
+  CHECK(by_child.at("class").as_int64() == taro_class + 1);
+  CHECK(n.send("GET", "/nurseries", "", "", "child=" + taro).status == 401);
+  CHECK(n.send("GET", "/nurseries", "", "sub-1", "child=0000000000000000").status == 404);
   CHECK(n.send("GET", "/nurseries/nowhere").status == 404);
 
   auto alert = n.ok(n.send("POST", "/me/alerts", R"({"facility": "nagomi", "class": 1})", "sub-1"), 201);
