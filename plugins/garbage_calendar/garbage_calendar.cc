@@ -712,9 +712,7 @@ class GarbageCalendar : public Plugin {
   // ---- staff ---------------------------------------------------------------------------------
 
   void staff(const Request& request, Response& response) {
-    bool allowed = false;
-    for (const auto& role : settings_.staff_roles) allowed = allowed || request.claims().has_role(role);
-    if (!allowed) throw HttpError(403, "staff_only", "needs one of the staff roles: " + join(settings_.staff_roles, ", "));
+    request.require_any_role(settings_.staff_roles);
     std::string_view path = request.path();
     std::string_view method = request.method();
     if (path == "/staff/dataset" && method == "GET") return dataset_info(response);

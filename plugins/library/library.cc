@@ -509,13 +509,7 @@ class Library : public Plugin {
   }
 
   void staff(const Request& request, Response& response) {
-    bool allowed = std::any_of(settings_.staff_roles.begin(), settings_.staff_roles.end(),
-                               [&](const std::string& role) { return request.claims().has_role(role); });
-    if (!allowed) {
-      std::string roles;
-      for (const auto& r : settings_.staff_roles) roles += (roles.empty() ? "" : ", ") + r;
-      throw HttpError(403, "staff_only", "needs one of the staff roles: " + roles);
-    }
+    request.require_any_role(settings_.staff_roles);
     std::string_view path = request.path();
     std::string_view method = request.method();
     if (method == "GET") {

@@ -500,11 +500,7 @@ class WaitingCount : public Plugin {
   }
 
   void staff(const Request& request, Response& response) {
-    bool allowed = std::any_of(settings_.staff_roles.begin(), settings_.staff_roles.end(),
-                               [&](const std::string& role) { return request.claims().has_role(role); });
-    std::string roles;
-    for (const auto& r : settings_.staff_roles) roles += (roles.empty() ? "" : ", ") + r;
-    if (!allowed) throw HttpError(403, "staff_only", "needs one of the staff roles: " + roles);
+    request.require_any_role(settings_.staff_roles);
     std::string_view path = request.path();
     if (request.method() == "GET" && (path == "/staff/stats" || path == "/staff/stats.csv")) return stats(request, response);
     if (request.method() != "POST") throw HttpError(405, "method_not_allowed", "POST only");

@@ -5,13 +5,16 @@
 #include <doctest/doctest.h>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <sqlite3.h>
 
 #include <chrono>
 #include <functional>
 #include <future>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "runtime/plugin/plugin_instance.h"
 #include "runtime/plugin/plugin_loader.h"
@@ -78,5 +81,33 @@ inline PluginResponse call(PluginInstance& instance, const PluginRequest& reques
 }
 
 inline boost::json::value body_json(const PluginResponse& r) { return boost::json::parse(r.body); }
+
+// The notifications an instance wrote to its outbox since the last drain, each with its
+// resident under "to".
+inline std::vector<boost::json::object> drain_notifications(PluginInstance& instance) {
+  std::vector<boost::json::object> out;
+  instance.drain_outbox_batch([&](const std::vector<storage::OutboxItem>& items) {
+    for (const auto& i : items) {
+      boost::json::object n = boost::json::parse(i.notification).as_object();
+      n["to"] = i.subject;
+      out.push_back(std::move(n));
+    }
+    return true;
+  }, 1000);
+  return out;
+}
+
+// When the job `key` is due in a mini-app's database (-1: no such job).
+inline int64_t job_due(const std::filesystem::path& database, const std::string& key) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(database.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  sqlite3_prepare_v2(db, "SELECT due_ms FROM _machi_jobs WHERE key = ?1", -1, &q, nullptr);
+  sqlite3_bind_text(q, 1, key.c_str(), -1, SQLITE_TRANSIENT);
+  int64_t due = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  return due;
+}
 
 }  // namespace machi::test

@@ -5,35 +5,12 @@
 
 #include <doctest/doctest.h>
 
-#include <fstream>
-#include <iconv.h>
-#include <sstream>
-
 #include "info.h"
+#include "tests/support/test_files.h"
 
 using namespace childcare;
 
 namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE_MESSAGE(in.good(), path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::string to_cp932(const std::string& utf8) {
-  iconv_t cd = iconv_open("CP932", "UTF-8");
-  std::string out(utf8.size() * 2, '\0');
-  char* in = const_cast<char*>(utf8.data());
-  char* o = out.data();
-  size_t in_left = utf8.size(), out_left = out.size();
-  REQUIRE(iconv(cd, &in, &in_left, &o, &out_left) != static_cast<size_t>(-1));
-  iconv_close(cd);
-  out.resize(out.size() - out_left);
-  return out;
-}
 
 std::string joined(const std::vector<std::string>& problems) {
   std::string all;
@@ -44,7 +21,7 @@ std::string joined(const std::vector<std::string>& problems) {
 }  // namespace
 
 TEST_CASE("nurseries: the demo list reads; classes not taken are empty cells") {
-  NurseriesFile file = parse_nurseries(slurp(MACHI_CHILDCARE_DEMO "/nurseries.csv"), "nurseries.csv");
+  NurseriesFile file = parse_nurseries(machi::test::read_file(MACHI_CHILDCARE_DEMO "/nurseries.csv"), "nurseries.csv");
   INFO(joined(file.problems));
   REQUIRE(file.problems.empty());
   REQUIRE(file.rows.size() == 5);
@@ -59,7 +36,7 @@ TEST_CASE("nurseries: the demo list reads; classes not taken are empty cells") {
 TEST_CASE("nurseries: CP932 with an English header in another order") {
   std::string csv = "name,id,district,address,latitude,longitude,class_5,class_4,class_3,class_2,class_1,class_0\r\n"
                     "わかば園,wakaba,西部,デモ市西1-1,33.1,130.2,1,,,,,3\r\n";
-  NurseriesFile file = parse_nurseries(to_cp932(csv), "upload");
+  NurseriesFile file = parse_nurseries(machi::test::to_cp932(csv), "upload");
   INFO(joined(file.problems));
   REQUIRE(file.rows.size() == 1);
   CHECK(file.rows[0].name == "わかば園");
@@ -99,7 +76,7 @@ TEST_CASE("nurseries: every bad cell is named by line and column, and nothing is
 
 TEST_CASE("information items: the demo file reads and matches by age; a bad file is refused with pointers") {
   std::vector<machi::sdk::ConfigProblem> problems;
-  auto items = parse_info(slurp(MACHI_CHILDCARE_DEMO "/info.json"), problems);
+  auto items = parse_info(machi::test::read_file(MACHI_CHILDCARE_DEMO "/info.json"), problems);
   REQUIRE(items);
   Days birth = *machi::sdk::parse_date("2026-07-01");
   std::vector<std::string> at_four_months;

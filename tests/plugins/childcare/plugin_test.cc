@@ -8,7 +8,6 @@
 #include <boost/json.hpp>
 #include <date/date.h>
 #include <date/tz.h>
-#include <sqlite3.h>
 
 #include <chrono>
 #include <fstream>
@@ -16,6 +15,7 @@
 
 #include "runtime/plugin/plugin_instance.h"
 #include "tests/support/plugin_harness.h"
+#include "tests/support/test_files.h"
 
 using namespace machi;
 using namespace machi::test;
@@ -65,29 +65,8 @@ struct Nursery {
     REQUIRE_MESSAGE(r.status == status, r.body);
     return r.body.empty() ? json::value() : json::parse(r.body);
   }
-  std::vector<json::object> drain() {
-    std::vector<json::object> out;
-    app->drain_outbox_batch([&](const std::vector<storage::OutboxItem>& items) {
-      for (const auto& i : items) {
-        json::object n = json::parse(i.notification).as_object();
-        n["to"] = i.subject;
-        out.push_back(n);
-      }
-      return true;
-    }, 1000);
-    return out;
-  }
-  int64_t job_due(const std::string& key) {
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open((h.dir / "apps" / "childcare.db").c_str(), &db) == SQLITE_OK);
-    sqlite3_stmt* q = nullptr;
-    sqlite3_prepare_v2(db, "SELECT due_ms FROM _machi_jobs WHERE key = ?1", -1, &q, nullptr);
-    sqlite3_bind_text(q, 1, key.c_str(), -1, SQLITE_TRANSIENT);
-    int64_t due = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
-    sqlite3_finalize(q);
-    sqlite3_close(db);
-    return due;
-  }
+  std::vector<json::object> drain() { return drain_notifications(*app); }
+  int64_t job_due(const std::string& key) { return machi::test::job_due(h.dir / "apps" / "childcare.db", key); }
   json::object child(const json::value& schedule, const std::string& name) {
     for (const auto& c : schedule.at("children").as_array()) {
       if (c.at("name").as_string() == name) return c.as_object();
@@ -320,8 +299,7 @@ TEST_CASE("data files: a bad rules file keeps the last good rules and health say
   CHECK(n.send("GET", "/vaccines").status == 503);
   CHECK(state.at("nurseries").at("imported").at("origin").as_string() == "data_dir");
 
-  std::ifstream demo(std::filesystem::path(MACHI_CHILDCARE_DEMO) / "vaccines.json");
-  std::string rules((std::istreambuf_iterator<char>(demo)), std::istreambuf_iterator<char>());
+  std::string rules = read_file(MACHI_CHILDCARE_DEMO "/vaccines.json");
   CHECK(n.ok(n.staff("PUT", "/staff/rules", rules)).at("version").as_string() == "2024-04-01");
   CHECK(n.app->health().healthy);
   auto refused = n.staff("PUT", "/staff/rules", R"({"format": 1, "version": "v2", "vaccines": []})");

@@ -5,11 +5,9 @@
 
 #include <doctest/doctest.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "ages.h"
 #include "rules.h"
+#include "tests/support/test_files.h"
 
 using namespace childcare;
 namespace json = boost::json;
@@ -17,14 +15,6 @@ using machi::sdk::format_date;
 using machi::sdk::parse_date;
 
 namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE_MESSAGE(in.good(), path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 Days day(std::string_view text) {
   auto d = parse_date(text);
@@ -35,7 +25,7 @@ Days day(std::string_view text) {
 const Rules& demo_rules() {
   static const Rules rules = [] {
     std::vector<machi::sdk::ConfigProblem> problems;
-    auto parsed = parse_rules(slurp(MACHI_CHILDCARE_DEMO "/vaccines.json"), problems);
+    auto parsed = parse_rules(machi::test::read_file(MACHI_CHILDCARE_DEMO "/vaccines.json"), problems);
     for (const auto& p : problems) FAIL(p.path << ": " << p.message);
     REQUIRE(parsed);
     return *parsed;
@@ -86,7 +76,7 @@ TEST_CASE("ages: months land on the month's end, school entry follows the 2 Apri
 TEST_CASE("schedules: the demo rules against hand-computed tables") {
   const Rules& rules = demo_rules();
   CHECK(rules.version == "2024-04-01");
-  json::value file = json::parse(slurp(MACHI_CHILDCARE_TESTS "/schedule_cases.json"));
+  json::value file = json::parse(machi::test::read_file(MACHI_CHILDCARE_TESTS "/schedule_cases.json"));
   size_t checked_dates = 0;
   for (const json::value& c : file.at("cases").as_array()) {
     CAPTURE(str(c.at("name")));

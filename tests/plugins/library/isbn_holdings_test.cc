@@ -2,30 +2,14 @@
 // Japanese headers, and every kind of bad row reported as file:line:column.
 #include <doctest/doctest.h>
 
-#include <iconv.h>
-
-#include <fstream>
-#include <sstream>
-
 #include "holdings.h"
 #include "isbn.h"
+#include "tests/support/test_files.h"
 
 using namespace library;
+using machi::test::to_cp932;
 
 namespace {
-
-std::string to_cp932(const std::string& utf8) {
-  iconv_t cd = iconv_open("CP932", "UTF-8");
-  REQUIRE(cd != reinterpret_cast<iconv_t>(-1));
-  std::string out(utf8.size() * 2, '\0');
-  char* in = const_cast<char*>(utf8.data());
-  char* o = out.data();
-  size_t in_left = utf8.size(), out_left = out.size();
-  REQUIRE(iconv(cd, &in, &in_left, &o, &out_left) != static_cast<size_t>(-1));
-  iconv_close(cd);
-  out.resize(out.size() - out_left);
-  return out;
-}
 
 const std::vector<Branch> kBranches = {{"central", "中央図書館", true}, {"east", "東分館", true}};
 
@@ -60,12 +44,10 @@ TEST_CASE("ISBN-10 and ISBN-13 of one book give one ISBN-13; check digits are ve
 }
 
 TEST_CASE("the demo city's holdings import without a problem") {
-  std::ifstream in(std::string(MACHI_LIBRARY_DEMO) + "/holdings.csv", std::ios::binary);
-  std::stringstream bytes;
-  bytes << in.rdbuf();
+  std::string bytes = machi::test::read_file(std::string(MACHI_LIBRARY_DEMO) + "/holdings.csv");
   const std::vector<Branch> demo = {{"central", "中央図書館", true}, {"higashiyoka", "東与賀分館", true},
                                     {"mobile", "移動図書館", false}};
-  auto file = parse_holdings(bytes.str(), "holdings.csv", demo);
+  auto file = parse_holdings(bytes, "holdings.csv", demo);
   CHECK(file.problems.empty());
   CHECK(file.rows.size() == 49);
   CHECK(file.rows[0].title == "こころ");

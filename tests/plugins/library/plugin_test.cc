@@ -65,29 +65,8 @@ struct Shelf {
     return ok(send("POST", "/me/holds", json::serialize(json::object{{"isbn", isbn}, {"branch", branch}}), subject), 201);
   }
   json::value me(const std::string& subject) { return ok(send("GET", "/me", "", subject)); }
-  std::vector<json::object> drain() {
-    std::vector<json::object> out;
-    app->drain_outbox_batch([&](const std::vector<storage::OutboxItem>& items) {
-      for (const auto& i : items) {
-        json::object n = json::parse(i.notification).as_object();
-        n["to"] = i.subject;
-        out.push_back(n);
-      }
-      return true;
-    }, 1000);
-    return out;
-  }
-  int64_t job_due(const std::string& key) {
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open((h.dir / "apps" / "library.db").c_str(), &db) == SQLITE_OK);
-    sqlite3_stmt* q = nullptr;
-    sqlite3_prepare_v2(db, "SELECT due_ms FROM _machi_jobs WHERE key = ?1", -1, &q, nullptr);
-    sqlite3_bind_text(q, 1, key.c_str(), -1, SQLITE_TRANSIENT);
-    int64_t due = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
-    sqlite3_finalize(q);
-    sqlite3_close(db);
-    return due;
-  }
+  std::vector<json::object> drain() { return drain_notifications(*app); }
+  int64_t job_due(const std::string& key) { return machi::test::job_due(h.dir / "apps" / "library.db", key); }
   void sql(const std::string& text) {
     sqlite3* db = nullptr;
     REQUIRE(sqlite3_open((h.dir / "apps" / "library.db").c_str(), &db) == SQLITE_OK);

@@ -101,6 +101,16 @@ class Request {
     return std::string(from_view(subject));
   }
 
+  // Staff routes: throws 403 staff_only (naming the roles) unless the caller holds one of `roles`.
+  void require_any_role(const std::vector<std::string>& roles) const {
+    std::string names;
+    for (const auto& role : roles) {
+      if (claims_.has_role(role)) return;
+      names += (names.empty() ? "" : ", ") + role;
+    }
+    throw HttpError(403, "staff_only", "needs one of the staff roles: " + names);
+  }
+
   const machi_request* raw() const { return raw_; }
 
  private:
