@@ -109,13 +109,6 @@ std::vector<std::string> as_strings(const std::string& file, const std::vector<C
   return out;
 }
 
-json::object object_body(const Request& request) {
-  if (request.body().empty()) throw HttpError(400, "invalid_body", "a JSON object body is required");
-  json::value body = request.json();
-  if (!body.is_object()) throw HttpError(400, "invalid_body", "the body must be a JSON object");
-  return body.as_object();
-}
-
 int64_t number_in(std::string_view text, const char* code, const std::string& what) {
   int64_t v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -149,8 +142,8 @@ class Childcare : public Plugin {
         "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
         NurseryBoard::kSchema,
     });
-    if (auto saved = meta("rules")) use_rules(*saved);
-    if (auto saved = meta("info")) use_info(*saved);
+    if (auto saved = meta("rules")) use_rules(*saved, "saved rules", false);
+    if (auto saved = meta("info")) use_info(*saved, "saved information", false);
     import_data_dir();
     schedule_sweep(now_ms());
   }
@@ -278,19 +271,22 @@ class Childcare : public Plugin {
     set_meta("imported:" + what, json::serialize(json::object{{"origin", origin}, {"at_unix_ms", now_ms()}}));
   }
 
-  // Parses and switches to rules text; the problems when it is refused.
-  std::vector<std::string> use_rules(const std::string& text, const std::string& file = "vaccines.json") {
+  // Parses and switches to rules text (saved as the last good rules when `save`); the problems
+  // when it is refused, `file` naming it.
+  std::vector<std::string> use_rules(const std::string& text, const std::string& file, bool save) {
     std::vector<ConfigProblem> problems;
     auto parsed = parse_rules(text, problems);
     if (!parsed) return as_strings(file, problems);
+    if (save) set_meta("rules", text);
     std::lock_guard lock(mutex_);
     rules_ = std::make_shared<const Rules>(std::move(*parsed));
     return {};
   }
-  std::vector<std::string> use_info(const std::string& text, const std::string& file = "info.json") {
+  std::vector<std::string> use_info(const std::string& text, const std::string& file, bool save) {
     std::vector<ConfigProblem> problems;
     auto parsed = parse_info(text, problems);
     if (!parsed) return as_strings(file, problems);
+    if (save) set_meta("info", text);
     std::lock_guard lock(mutex_);
     info_ = std::make_shared<const std::vector<InfoItem>>(std::move(*parsed));
     return {};
@@ -299,16 +295,10 @@ class Childcare : public Plugin {
   // Imports each data_dir file that changed since its last import. A bad file keeps what was
   // there, and health says why.
   void import_data_dir() {
-    import_file(settings_.rules_file, "rules", [this](const std::string& text) {
-      auto problems = use_rules(text, settings_.rules_file);
-      if (problems.empty()) set_meta("rules", text);
-      return problems;
-    });
-    import_file(settings_.info_file, "info", [this](const std::string& text) {
-      auto problems = use_info(text, settings_.info_file);
-      if (problems.empty()) set_meta("info", text);
-      return problems;
-    });
+    import_file(settings_.rules_file, "rules",
+                [this](const std::string& text) { return use_rules(text, settings_.rules_file, true); });
+    import_file(settings_.info_file, "info",
+                [this](const std::string& text) { return use_info(text, settings_.info_file, true); });
     import_file(settings_.nurseries_file, "nurseries", [this](const std::string& text) {
       auto file = parse_nurseries(text, settings_.nurseries_file);
       if (file.problems.empty()) board_.import(file.rows, now_ms());
@@ -641,7 +631,7 @@ class Childcare : public Plugin {
     auto rules = rules_or_503();
     Days day = today();
     if (tail == "/doses" && request.method() == "POST") {
-      json::object body = object_body(request);
+      json::object body = request.json_object();
       const json::value* v = body.if_contains("vaccine");
       const Vaccine* vaccine = v && v->is_string() ? rules->find(v->as_string()) : nullptr;
       if (!vaccine) throw HttpError(400, "unknown_vaccine", "/vaccine: one of the rules' vaccine ids (GET /vaccines)");
@@ -694,7 +684,7 @@ class Childcare : public Plugin {
       return void(response.json(json::object{{"alerts", out}}));
     }
     if (path == "/me/alerts" && method == "POST") {
-      json::object body = object_body(request);
+      json::object body = request.json_object();
       const json::value* f = body.if_contains("facility");
       const json::value* c = body.if_contains("class");
       if (!f || !f->is_string() || f->as_string().empty()) throw HttpError(400, "invalid_body", "/facility: a facility id");
@@ -722,18 +712,12 @@ class Childcare : public Plugin {
     if (path == "/staff/data" && method == "GET") return data_state(response);
     if (method != "PUT") throw HttpError(405, "method_not_allowed", "PUT only");
     if (path == "/staff/rules") {
-      return upload(response, "rules", [&] {
-        auto problems = use_rules(std::string(request.body()), "upload");
-        if (problems.empty()) set_meta("rules", std::string(request.body()));
-        return problems;
-      }, [&] { return json::object{{"version", current_rules()->version}}; });
+      return upload(response, "rules", [&] { return use_rules(std::string(request.body()), "upload", true); },
+                    [&] { return json::object{{"version", current_rules()->version}}; });
     }
     if (path == "/staff/info") {
-      return upload(response, "info", [&] {
-        auto problems = use_info(std::string(request.body()), "upload");
-        if (problems.empty()) set_meta("info", std::string(request.body()));
-        return problems;
-      }, [&] {
+      return upload(response, "info", [&] { return use_info(std::string(request.body()), "upload", true); },
+                    [&] {
         std::lock_guard lock(mutex_);
         return json::object{{"items", info_->size()}};
       });
@@ -750,7 +734,7 @@ class Childcare : public Plugin {
     }
     if (path.starts_with("/staff/nurseries/") && path.ends_with("/vacancies")) {
       std::string id(path.substr(17, path.size() - 17 - 10));
-      json::object body = object_body(request);
+      json::object body = request.json_object();
       const json::object* classes = body.contains("vacancies") ? body.at("vacancies").if_object() : nullptr;
       if (!classes || classes->empty()) throw HttpError(400, "invalid_body", "/vacancies: {\"0\": 2, \"1\": 0, …} by age class");
       std::map<int, int> counts;

@@ -85,13 +85,6 @@ std::string mask_card(const std::string& card) {
   return card.size() <= 4 ? card : std::string(card.size() - 4, '*') + card.substr(card.size() - 4);
 }
 
-json::object string_field_object(const Request& request) {
-  if (request.body().empty()) throw HttpError(400, "invalid_body", "a JSON object body is required");
-  json::value body = request.json();
-  if (!body.is_object()) throw HttpError(400, "invalid_body", "the body must be a JSON object");
-  return body.as_object();
-}
-
 std::string required(const json::object& body, const char* key, const char* what) {
   const json::value* v = body.if_contains(key);
   if (!v || !v->is_string() || v->as_string().empty()) {
@@ -453,7 +446,7 @@ class Library : public Plugin {
     }
     if (!card) throw HttpError(409, "no_card", "link your library card first (POST /me/card, or at a library counter)");
     if (path == "/me/holds" && method == "POST") {
-      json::object body = string_field_object(request);
+      json::object body = request.json_object();
       std::string isbn = isbn_or_400(required(body, "isbn", "the book's ISBN"));
       std::string branch = required(body, "branch", "the pickup branch's id");
       return void(response.json(hold_json(system_->place_hold(isbn, *card, branch, today())), 201));
@@ -484,7 +477,7 @@ class Library : public Plugin {
   }
 
   void link_with_pin(const std::string& subject, const Request& request, Response& response) {
-    json::object body = string_field_object(request);
+    json::object body = request.json_object();
     std::string card = required(body, "card", "the library card number");
     std::string pin = required(body, "pin", "the card's PIN");
     system_->verify_card(card, pin, now_ms());
@@ -546,7 +539,7 @@ class Library : public Plugin {
     if (path == "/staff/catalogue" && method == "PUT") return import_upload(request, response);
     if (method != "POST") throw HttpError(405, "method_not_allowed", "POST only");
     if (path == "/staff/cards") {
-      json::object body = string_field_object(request);
+      json::object body = request.json_object();
       std::string card = required(body, "card", "the new card's number");
       system_->register_card(card, required(body, "pin", "the card's PIN (4–16 digits)"), now_ms());
       return void(response.json(json::object{{"card", card}}, 201));
@@ -554,13 +547,13 @@ class Library : public Plugin {
     if (path.starts_with("/staff/cards/") && path.ends_with("/link")) {
       std::string card(path.substr(13, path.size() - 13 - 5));
       if (!system_->card_exists(card)) throw HttpError(404, "unknown_card", "no library card '" + card + "'");
-      json::object body = string_field_object(request);
+      json::object body = request.json_object();
       std::string subject = request.resolve_card(required(body, "citizen_card", "the resident's citizen card token"));
       link(subject, card, "counter");
       return void(response.json(json::object{{"card", card}, {"linked", true}}));
     }
     if (path == "/staff/checkout") {
-      json::object body = string_field_object(request);
+      json::object body = request.json_object();
       std::string copy = required(body, "copy", "the copy id");
       std::string card = card_from(request, body);
       std::string t = today();
@@ -569,7 +562,7 @@ class Library : public Plugin {
       return void(response.json(loan, 201));
     }
     if (path == "/staff/checkin") {
-      json::object body = string_field_object(request);
+      json::object body = request.json_object();
       std::string t = today();
       auto result = system_->checkin(required(body, "copy", "the copy id"), required(body, "branch", "the branch id"), t);
       json::object out{{"route", result.route},

@@ -84,6 +84,15 @@ class Request {
     return std::move(*value);
   }
 
+  // The body as a JSON object; empty, malformed or another JSON type answers 400 invalid_body /
+  // invalid_json through HttpError.
+  boost::json::object json_object() const {
+    if (body().empty()) throw HttpError(400, "invalid_body", "a JSON object body is required");
+    boost::json::value value = json();
+    if (!value.is_object()) throw HttpError(400, "invalid_body", "the body must be a JSON object");
+    return std::move(value.as_object());
+  }
+
   // Staff flows (ABI 1.1): the resident behind a scanned citizen card, as this mini-app's
   // pairwise subject. The card is spent and the resident sees the disclosure. Throws HttpError
   // 403 when refused (not staff, bad or used card) and 501 on a 1.0 host.
