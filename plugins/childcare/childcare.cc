@@ -3,6 +3,8 @@
 // window opens), nursery vacancies per age class with alerts when a class opens, childcare
 // information by the children's ages, and a home info card. Children's names and birth dates
 // come only from the granted `household` claim. Routes, config keys and file formats: README.md.
+#include <machi/sdk/data_files.h>
+#include <machi/sdk/household.h>
 #include <machi/sdk/sdk.h>
 
 #include <algorithm>
@@ -53,54 +55,24 @@ Settings read_settings(const json::value& config, std::vector<ConfigProblem>& pr
   return s;
 }
 
-// FNV-1a: whether a data_dir file changed since its last import, and children's stable ids.
-uint64_t fnv(std::string_view bytes) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ULL;
-  return h;
-}
-std::string digest(std::string_view bytes) { return std::to_string(fnv(bytes)) + ":" + std::to_string(bytes.size()); }
-
 struct Child {
   std::string id, name;
   Days birth;
 };
 
-// A child's id: stable while the profile keeps the same name and birth date.
-std::string child_id(const std::string& name, const std::string& birthdate) {
-  char out[17];
-  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(fnv(birthdate + "\n" + name)));
-  return out;
-}
-
 constexpr int kChildMaxYears = 18;
 
 // The household members under 18 from the claim (nullopt: the claim is not granted or not given).
 std::optional<std::vector<Child>> children_of(const Claims& claims, Days today) {
-  auto household = claims.get("household");
+  auto household = household_of(claims);
   if (!household) return std::nullopt;
   std::vector<Child> out;
-  std::string error;
-  auto members = parse_json(*household, error);
-  if (!members || !members->is_array()) return out;
-  for (const auto& m : members->as_array()) {
-    const json::object* o = m.if_object();
-    const json::value* name = o ? o->if_contains("name") : nullptr;
-    const json::value* birth = o ? o->if_contains("birthdate") : nullptr;
-    if (!name || !name->is_string() || !birth || !birth->is_string()) continue;
-    auto day = parse_date(birth->as_string());
-    if (!day || *day > today || age_years_months(*day, today).first >= kChildMaxYears) continue;
-    out.push_back({child_id(std::string(name->as_string()), std::string(birth->as_string())),
-                   std::string(name->as_string()), *day});
+  for (const HouseholdMember& m : *household) {
+    Days day = *parse_date(m.birthdate);
+    if (day > today || age_years_months(day, today).first >= kChildMaxYears) continue;
+    out.push_back({m.id, m.name, day});
   }
   return out;
-}
-
-json::object refused(const std::string& code, const std::string& what, const std::vector<std::string>& problems) {
-  json::array list;
-  for (const auto& p : problems) list.push_back(json::value(p));
-  return {{"error", {{"code", code}, {"message", what + " was not imported; nothing changed: " + problems.front()},
-                     {"problems", list}}}};
 }
 
 std::vector<std::string> as_strings(const std::string& file, const std::vector<ConfigProblem>& problems) {
@@ -128,7 +100,7 @@ int class_param(std::string_view text, const std::string& where) {
 class Childcare : public Plugin {
  public:
   explicit Childcare(Context& ctx)
-      : Plugin(ctx), board_(ctx.db(), [this](const Opening& o) { vacancy_opened(o); }) {
+      : Plugin(ctx), board_(ctx.db(), [this](const Opening& o) { vacancy_opened(o); }), files_(ctx) {
     std::vector<ConfigProblem> ignored;  // validate_config ran before the instance was created
     settings_ = read_settings(ctx.config(), ignored);
     ctx.db().migrate({
@@ -142,9 +114,20 @@ class Childcare : public Plugin {
         "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
         NurseryBoard::kSchema,
     });
-    if (auto saved = meta("rules")) use_rules(*saved, "saved rules", false);
-    if (auto saved = meta("info")) use_info(*saved, "saved information", false);
-    import_data_dir();
+    files_.add("rules", settings_.rules_file, [this](std::string_view text, const std::string& file) {
+      return use_rules(text, file);
+    }, /*keep_text=*/true);
+    files_.add("info", settings_.info_file, [this](std::string_view text, const std::string& file) {
+      return use_info(text, file);
+    }, /*keep_text=*/true);
+    files_.add("nurseries", settings_.nurseries_file, [this](std::string_view text, const std::string& file) {
+      auto parsed = parse_nurseries(text, file);
+      if (parsed.problems.empty()) last_import_ = board_.import(parsed.rows, now_ms());
+      return parsed.problems;
+    });
+    if (auto saved = files_.saved("rules")) use_rules(*saved, "saved rules");
+    if (auto saved = files_.saved("info")) use_info(*saved, "saved information");
+    files_.import_changed();
     schedule_sweep(now_ms());
   }
 
@@ -155,10 +138,8 @@ class Childcare : public Plugin {
   }
 
   std::optional<std::string> health() {
-    std::lock_guard lock(mutex_);
-    std::string out;
-    for (const auto& [file, problem] : data_problems_) out += (out.empty() ? "" : "; ") + problem;
-    if (!rules_) out += std::string(out.empty() ? "" : "; ") + "no vaccination rules loaded";
+    std::string out = files_.health().value_or("");
+    if (!current_rules()) out += std::string(out.empty() ? "" : "; ") + "no vaccination rules loaded";
     return out.empty() ? std::nullopt : std::optional(out);
   }
 
@@ -258,79 +239,22 @@ class Childcare : public Plugin {
  private:
   // ---- data files --------------------------------------------------------------------------------
 
-  std::optional<std::string> meta(const std::string& key) {
-    Statement q = context().db().prepare("SELECT value FROM meta WHERE key = ?1");
-    q.bind(1, key);
-    if (!q.step()) return std::nullopt;
-    return std::string(q.text(0));
-  }
-  void set_meta(const std::string& key, const std::string& value) {
-    context().db().run("INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2", key, value);
-  }
-  void record_import(const std::string& what, const std::string& origin) {
-    set_meta("imported:" + what, json::serialize(json::object{{"origin", origin}, {"at_unix_ms", now_ms()}}));
-  }
-
-  // Parses and switches to rules text (saved as the last good rules when `save`); the problems
-  // when it is refused, `file` naming it.
-  std::vector<std::string> use_rules(const std::string& text, const std::string& file, bool save) {
+  // Parses and switches to rules text; the problems when it is refused, `file` naming it.
+  std::vector<std::string> use_rules(std::string_view text, const std::string& file) {
     std::vector<ConfigProblem> problems;
     auto parsed = parse_rules(text, problems);
     if (!parsed) return as_strings(file, problems);
-    if (save) set_meta("rules", text);
     std::lock_guard lock(mutex_);
     rules_ = std::make_shared<const Rules>(std::move(*parsed));
     return {};
   }
-  std::vector<std::string> use_info(const std::string& text, const std::string& file, bool save) {
+  std::vector<std::string> use_info(std::string_view text, const std::string& file) {
     std::vector<ConfigProblem> problems;
     auto parsed = parse_info(text, problems);
     if (!parsed) return as_strings(file, problems);
-    if (save) set_meta("info", text);
     std::lock_guard lock(mutex_);
     info_ = std::make_shared<const std::vector<InfoItem>>(std::move(*parsed));
     return {};
-  }
-
-  // Imports each data_dir file that changed since its last import. A bad file keeps what was
-  // there, and health says why.
-  void import_data_dir() {
-    import_file(settings_.rules_file, "rules",
-                [this](const std::string& text) { return use_rules(text, settings_.rules_file, true); });
-    import_file(settings_.info_file, "info",
-                [this](const std::string& text) { return use_info(text, settings_.info_file, true); });
-    import_file(settings_.nurseries_file, "nurseries", [this](const std::string& text) {
-      auto file = parse_nurseries(text, settings_.nurseries_file);
-      if (file.problems.empty()) board_.import(file.rows, now_ms());
-      return file.problems;
-    });
-  }
-
-  void import_file(const std::string& file, const std::string& what,
-                   const std::function<std::vector<std::string>(const std::string&)>& apply) {
-    std::optional<std::string> bytes;
-    try {
-      bytes = context().read_data_file(file);
-    } catch (const HostError& e) {
-      if (e.status() == MACHI_ERR_UNIMPLEMENTED) return;  // no data_dir for this mount
-      throw;
-    }
-    if (!bytes) return;
-    std::string d = digest(*bytes);
-    if (meta("digest:" + what) == d) return;
-    Transaction tx(context().db());
-    auto problems = apply(*bytes);
-    if (!problems.empty()) {
-      std::string message = "the data_dir's " + file + " was not imported: " + problems.front() +
-                            (problems.size() > 1 ? " (and " + std::to_string(problems.size() - 1) + " more)" : "");
-      context().log(LogLevel::kError, message);
-      std::lock_guard lock(mutex_);
-      data_problems_[what] = message;
-      return;
-    }
-    set_meta("digest:" + what, d);
-    record_import(what, "data_dir");
-    tx.commit();
   }
 
   std::shared_ptr<const Rules> current_rules() {
@@ -709,28 +633,25 @@ class Childcare : public Plugin {
     request.require_any_role(settings_.staff_roles);
     std::string_view path = request.path();
     std::string_view method = request.method();
-    if (path == "/staff/data" && method == "GET") return data_state(response);
+    if (path == "/staff/data" && method == "GET") return void(response.json(files_.state()));
     if (method != "PUT") throw HttpError(405, "method_not_allowed", "PUT only");
     if (path == "/staff/rules") {
-      return upload(response, "rules", [&] { return use_rules(std::string(request.body()), "upload", true); },
-                    [&] { return json::object{{"version", current_rules()->version}}; });
+      files_.upload("rules", request.body(), response, [&] { return json::object{{"version", current_rules()->version}}; });
+      return;
     }
     if (path == "/staff/info") {
-      return upload(response, "info", [&] { return use_info(std::string(request.body()), "upload", true); },
-                    [&] {
+      files_.upload("info", request.body(), response, [&] {
         std::lock_guard lock(mutex_);
         return json::object{{"items", info_->size()}};
       });
+      return;
     }
     if (path == "/staff/nurseries") {
-      ImportReport report;
-      return upload(response, "nurseries", [&] {
-        auto file = parse_nurseries(request.body(), "upload");
-        if (file.problems.empty()) report = board_.import(file.rows, now_ms());
-        return file.problems;
-      }, [&] {
-        return json::object{{"facilities", report.facilities}, {"removed", report.removed}, {"openings", report.openings}};
+      files_.upload("nurseries", request.body(), response, [&] {
+        return json::object{{"facilities", last_import_.facilities}, {"removed", last_import_.removed},
+                            {"openings", last_import_.openings}};
       });
+      return;
     }
     if (path.starts_with("/staff/nurseries/") && path.ends_with("/vacancies")) {
       std::string id(path.substr(17, path.size() - 17 - 10));
@@ -750,40 +671,13 @@ class Childcare : public Plugin {
     throw HttpError(404, "not_found", "no such staff page");
   }
 
-  // An upload checked as a whole: 422 with every problem and nothing changed, or applied in one
-  // transaction (the data_dir's problem for that file is then cleared).
-  void upload(Response& response, const std::string& what, const std::function<std::vector<std::string>()>& apply,
-              const std::function<json::object()>& report) {
-    Transaction tx(context().db());
-    auto problems = apply();
-    if (!problems.empty()) return void(response.json(refused("invalid_" + what, "the " + what + " file", problems), 422));
-    record_import(what, "upload");
-    tx.commit();
-    {
-      std::lock_guard lock(mutex_);
-      data_problems_.erase(what);
-    }
-    response.json(report());
-  }
-
-  void data_state(Response& response) {
-    json::object out;
-    for (const char* what : {"rules", "info", "nurseries"}) {
-      auto imported = meta(std::string("imported:") + what);
-      std::lock_guard lock(mutex_);
-      auto problem = data_problems_.find(what);
-      out[what] = {{"imported", imported ? json::parse(*imported) : json::value(nullptr)},
-                   {"problem", problem == data_problems_.end() ? json::value(nullptr) : json::value(problem->second)}};
-    }
-    response.json(out);
-  }
-
   Settings settings_;
   NurseryBoard board_;
+  DataFiles files_;
+  ImportReport last_import_;  // of the last nurseries file applied (the upload's answer)
   std::mutex mutex_;
   std::shared_ptr<const Rules> rules_;
   std::shared_ptr<const std::vector<InfoItem>> info_;
-  std::map<std::string, std::string> data_problems_;
 };
 
 MACHI_PLUGIN(Childcare, "childcare", "1.0.0",

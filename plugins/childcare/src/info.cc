@@ -26,8 +26,8 @@ std::optional<std::vector<InfoItem>> parse_info(std::string_view text, std::vect
     item.id = e.string("id", "", true);
     if (!item.id.empty() && !machi::sdk::is_config_id(item.id)) e.problem("id", "must be 1–32 of [a-z0-9_-]");
     if (!item.id.empty() && !ids.insert(item.id).second) e.problem("id", "'" + item.id + "' is used twice");
-    auto title = read_text(e, "title", true);
-    auto body = read_text(e, "body", true);
+    auto title = machi::sdk::read_localized(e, "title", true);
+    auto body = machi::sdk::read_localized(e, "body", true);
     item.link = e.string("link", "");
     if (!item.link.empty() && !item.link.starts_with("https://") && !item.link.starts_with("/")) {
       e.problem("link", "must be an https:// address or a path of this mini-app (/…)");

@@ -6,13 +6,6 @@ namespace json = boost::json;
 using machi::sdk::ConfigProblem;
 using machi::sdk::ConfigReader;
 
-std::string Text::in(std::string_view locale) const {
-  for (std::string_view want : {locale, locale.substr(0, locale.find('-')), std::string_view("ja")}) {
-    if (const json::value* v = by_locale.if_contains(want)) return std::string(v->as_string());
-  }
-  return {};
-}
-
 const Series* Vaccine::find_series(std::string_view wanted) const {
   for (const auto& s : series) {
     if (s.id == wanted) return &s;
@@ -25,25 +18,6 @@ const Vaccine* Rules::find(std::string_view wanted) const {
     if (v.id == wanted) return &v;
   }
   return nullptr;
-}
-
-std::optional<Text> read_text(ConfigReader& r, std::string_view key, bool required) {
-  const json::value* v = r.raw(key, required);
-  if (!v) return std::nullopt;
-  Text t;
-  if (v->is_string() && !v->as_string().empty()) {
-    t.by_locale["ja"] = v->as_string();
-    return t;
-  }
-  const json::object* o = v->if_object();
-  bool ok = o && o->contains("ja");
-  for (const auto& [locale, s] : o ? *o : json::object()) ok = ok && s.is_string() && !s.as_string().empty();
-  if (!ok) {
-    r.problem(key, "must be a non-empty string or {\"ja\": …, \"en\": …} with non-empty strings and \"ja\" given");
-    return std::nullopt;
-  }
-  t.by_locale = *o;
-  return t;
 }
 
 namespace {
@@ -78,7 +52,7 @@ class RulesReader {
  public:
   explicit RulesReader(std::vector<ConfigProblem>& problems) : problems_(problems) {}
 
-  std::optional<Text> text(ConfigReader& r, std::string_view key, bool required) { return read_text(r, key, required); }
+  std::optional<Text> text(ConfigReader& r, std::string_view key, bool required) { return machi::sdk::read_localized(r, key, required); }
   std::optional<AgeRange> range(ConfigReader& r, std::string_view key, bool required) {
     return read_age_range(r, key, required);
   }

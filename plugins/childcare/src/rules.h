@@ -14,11 +14,8 @@
 
 namespace childcare {
 
-// Text in several locales: {"ja": …, "en": …, "ja-easy": …}; "ja" is required and the fallback.
-struct Text {
-  boost::json::object by_locale;
-  std::string in(std::string_view locale) const;
-};
+// Text in several locales (machi::sdk::LocalizedText): "ja" required and the fallback.
+using Text = machi::sdk::LocalizedText;
 
 struct AgeRange {
   AgePoint from, until;  // [from, until): the last day is the day before `until`
@@ -66,7 +63,6 @@ struct Rules {
 
 // The rules file's building blocks, shared with the information file: a localized text and an
 // age range {"from", "until"}; problems go to the reader's list at the key's pointer.
-std::optional<Text> read_text(machi::sdk::ConfigReader& r, std::string_view key, bool required);
 std::optional<AgeRange> read_age_range(machi::sdk::ConfigReader& r, std::string_view key, bool required);
 
 // Parses a rules file; nullopt with every problem ("/vaccines/2/series/0/doses/1/after/0/min:

@@ -80,6 +80,19 @@ class ConfigReader {
     return *n;
   }
 
+  // A number (integer or not) within [min, max].
+  double number(std::string_view key, double fallback, double min, double max, bool required = false) {
+    const boost::json::value* v = find(key, required);
+    if (!v) return fallback;
+    if (!v->is_number()) return problem(key, "must be a number"), fallback;
+    double n = v->to_number<double>();
+    if (!(n >= min && n <= max)) {
+      problem(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+      return fallback;
+    }
+    return n;
+  }
+
   bool boolean(std::string_view key, bool fallback, bool required = false) {
     const boost::json::value* v = find(key, required);
     if (!v) return fallback;
@@ -148,5 +161,46 @@ class ConfigReader {
   std::string pointer_;
   const boost::json::object* object_ = nullptr;
 };
+
+// Text a municipality writes in several locales: {"ja": …, "en": …, "ja-easy": …} with "ja"
+// required (the fallback), or a plain string (Japanese only).
+struct LocalizedText {
+  boost::json::object by_locale;
+  // The text for `locale`, else its language ("ja-easy" → "ja"), else Japanese.
+  std::string in(std::string_view locale) const {
+    for (std::string_view want : {locale, locale.substr(0, locale.find('-')), std::string_view("ja")}) {
+      if (const boost::json::value* v = by_locale.if_contains(want)) return std::string(v->as_string());
+    }
+    return {};
+  }
+};
+
+// Reads a LocalizedText at `key`; absent or malformed → nullopt (and a problem when malformed, or
+// absent and required).
+inline std::optional<LocalizedText> read_localized(ConfigReader& r, std::string_view key, bool required) {
+  const boost::json::value* v = r.raw(key, required);
+  if (!v) return std::nullopt;
+  LocalizedText t;
+  if (v->is_string() && !v->as_string().empty()) {
+    t.by_locale["ja"] = v->as_string();
+    return t;
+  }
+  const boost::json::object* o = v->if_object();
+  bool ok = o && o->contains("ja");
+  for (const auto& [locale, s] : o ? *o : boost::json::object()) ok = ok && s.is_string() && !s.as_string().empty();
+  if (!ok) {
+    r.problem(key, "must be a non-empty string or {\"ja\": …, \"en\": …} with non-empty strings and \"ja\" given");
+    return std::nullopt;
+  }
+  t.by_locale = *o;
+  return t;
+}
+
+// FNV-1a 64: change detection for data files and stable short ids (not a security hash).
+inline uint64_t fnv1a64(std::string_view bytes) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ULL;
+  return h;
+}
 
 }  // namespace machi::sdk
