@@ -23,8 +23,12 @@ struct CsvColumn {
 
 class CsvTable {
  public:
-  CsvTable(std::string_view bytes, std::string file, std::vector<CsvColumn> columns, size_t max_problems = 200)
-      : file_(std::move(file)), columns_(std::move(columns)), max_problems_(max_problems) {
+  // With allow_unknown_columns, header names outside `columns` are skipped instead of refused
+  // (national open-data layouts carry many columns a mini-app does not use).
+  CsvTable(std::string_view bytes, std::string file, std::vector<CsvColumn> columns, size_t max_problems = 200,
+           bool allow_unknown_columns = false)
+      : file_(std::move(file)), columns_(std::move(columns)), max_problems_(max_problems),
+        allow_unknown_(allow_unknown_columns) {
     try {
       text_ = decode_text(bytes, TextEncoding::kAuto);
     } catch (const std::exception& e) {
@@ -120,7 +124,7 @@ class CsvTable {
         at_[c] = static_cast<int>(i);
         known = true;
       }
-      if (!known) add(csv_->line(), i + 1, "unknown column '" + fields_[i] + "'");
+      if (!known && !allow_unknown_) add(csv_->line(), i + 1, "unknown column '" + fields_[i] + "'");
     }
     for (size_t c = 0; c < columns_.size(); ++c) {
       if (columns_[c].required && at_[c] < 0) {
@@ -133,6 +137,7 @@ class CsvTable {
   std::string file_;
   std::vector<CsvColumn> columns_;
   size_t max_problems_;
+  bool allow_unknown_;
   std::string text_;
   std::optional<CsvReader> csv_;
   std::vector<std::string> fields_;
