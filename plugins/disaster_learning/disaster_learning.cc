@@ -406,6 +406,7 @@ class DisasterLearning : public Plugin {
       insert.bind(7, s.address).bind(8, s.point.latitude).bind(9, s.point.longitude).bind(10, static_cast<int64_t>(s.hazards));
       insert.bind(11, s.capacity).bind(12, static_cast<int64_t>(s.also_other)).bind(13, s.note);
       insert.run();
+      insert.reset();
     }
     load_sites();
     last_import_ = json::object{{"layout", parsed.layout}, {"sites", parsed.sites.size()}};
@@ -520,7 +521,7 @@ class DisasterLearning : public Plugin {
     auto set = current_sites();
     const Site* s = set->find(id);
     if (!s) return;
-    context().publish("shelters", json::serialize(live_json(*s, shelter_state(id))));
+    context().publish("shelters", to_json_text(live_json(*s, shelter_state(id))));
   }
 
   json::object site_json(const SiteSet& set, const Site& s, std::string_view locale,
@@ -531,11 +532,14 @@ class DisasterLearning : public Plugin {
       if (bits & (1u << h)) hz.push_back(json::value(hazards()[h].id));
     }
     bool en = locale.starts_with("en");
+    auto p = set.partner.find(s.id);
+    const Site* other = p == set.partner.end() ? nullptr : set.find(p->second);
+    std::string name_en = !s.name_en.empty() ? s.name_en : other ? other->name_en : "";
     json::object o{{"id", s.id}, {"kind", kind_id(s.kind)},
-                   {"name", en && !s.name_en.empty() ? s.name_en : s.name}, {"name_ja", s.name},
+                   {"name", en && !name_en.empty() ? name_en : s.name}, {"name_ja", s.name},
                    {"kana", s.kana}, {"address", s.address},
                    {"latitude", s.point.latitude}, {"longitude", s.point.longitude}, {"hazards", hz}};
-    if (auto p = set.partner.find(s.id); p != set.partner.end()) o["also"] = p->second;
+    if (other) o["also"] = other->id;
     if (s.kind == SiteKind::kShelter) {
       ShelterState st;
       if (states) {
@@ -881,7 +885,7 @@ class DisasterLearning : public Plugin {
         features.push_back(feature(r.real(1), r.real(2), std::move(props)));
       }
     }
-    response.text(json::serialize(json::object{{"type", "FeatureCollection"}, {"features", features}}), "application/geo+json");
+    response.text(to_json_text(json::object{{"type", "FeatureCollection"}, {"features", features}}), "application/geo+json");
   }
 
   // ---- reports ------------------------------------------------------------------------------------
@@ -1411,7 +1415,7 @@ class DisasterLearning : public Plugin {
         if (!reason.empty()) n["body"] = reason;
         context().notify(author, n);
         tx.commit();
-        if (decision == "approve") context().publish("reports", json::serialize(one_report(id, locale)));
+        if (decision == "approve") context().publish("reports", to_json_text(one_report(id, locale)));
         return void(response.json(one_report(id, locale)));
       }
     }

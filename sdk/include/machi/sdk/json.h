@@ -5,6 +5,8 @@
 
 #include <boost/json.hpp>
 
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -161,6 +163,62 @@ class ConfigReader {
   std::string pointer_;
   const boost::json::object* object_ = nullptr;
 };
+
+// JSON text like boost::json::serialize, but with non-integer numbers in plain decimal notation
+// ("33.254", not "3.3254E1"): the shortest text that reads back as the same double, which map
+// clients and people reading coordinates expect. Non-finite numbers become null.
+inline void write_json(const boost::json::value& v, std::string& out) {
+  switch (v.kind()) {
+    case boost::json::kind::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& [key, item] : v.get_object()) {
+        if (!first) out += ',';
+        first = false;
+        out += boost::json::serialize(boost::json::string_view(key));
+        out += ':';
+        write_json(item, out);
+      }
+      out += '}';
+      return;
+    }
+    case boost::json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& item : v.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        write_json(item, out);
+      }
+      out += ']';
+      return;
+    }
+    case boost::json::kind::double_: {
+      double d = v.get_double();
+      if (!std::isfinite(d)) {
+        out += "null";
+        return;
+      }
+      char buf[400];
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+      std::string_view text(buf, static_cast<size_t>(end - buf));
+      if (ec != std::errc() || text.find_first_of("eE") != std::string_view::npos) {
+        auto fixed = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);
+        text = ec == std::errc() && fixed.ec == std::errc() ? std::string_view(buf, static_cast<size_t>(fixed.ptr - buf))
+                                                             : std::string_view("null");
+      }
+      out += text;
+      return;
+    }
+    default:
+      out += boost::json::serialize(v);
+  }
+}
+inline std::string to_json_text(const boost::json::value& v) {
+  std::string out;
+  write_json(v, out);
+  return out;
+}
 
 // Text a municipality writes in several locales: {"ja": …, "en": …, "ja-easy": …} with "ja"
 // required (the fallback), or a plain string (Japanese only).

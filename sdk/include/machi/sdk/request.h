@@ -180,7 +180,7 @@ class Response {
   Response& json(const boost::json::value& value, unsigned code = 200) {
     data_.status = code;
     data_.content_type = "application/json";
-    data_.body = boost::json::serialize(value);
+    data_.body = to_json_text(value);
     return *this;
   }
   Response& text(std::string body, std::string content_type = "text/plain; charset=utf-8") {
