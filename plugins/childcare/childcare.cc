@@ -75,21 +75,6 @@ std::optional<std::vector<Child>> children_of(const Claims& claims, Days today) 
   return out;
 }
 
-std::vector<std::string> as_strings(const std::string& file, const std::vector<ConfigProblem>& problems) {
-  std::vector<std::string> out;
-  for (const auto& p : problems) out.push_back(file + ":" + p.path + ": " + p.message);
-  return out;
-}
-
-int64_t number_in(std::string_view text, const char* code, const std::string& what) {
-  int64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || v < 0) {
-    throw HttpError(404, code, "'" + std::string(text) + "' is not " + what);
-  }
-  return v;
-}
-
 int class_param(std::string_view text, const std::string& where) {
   if (text.size() != 1 || text[0] < '0' || text[0] > '5') throw HttpError(400, "invalid_class", where + ": an age class 0–5");
   return text[0] - '0';
@@ -243,7 +228,7 @@ class Childcare : public Plugin {
   std::vector<std::string> use_rules(std::string_view text, const std::string& file) {
     std::vector<ConfigProblem> problems;
     auto parsed = parse_rules(text, problems);
-    if (!parsed) return as_strings(file, problems);
+    if (!parsed) return problem_lines(file, problems);
     std::lock_guard lock(mutex_);
     rules_ = std::make_shared<const Rules>(std::move(*parsed));
     return {};
@@ -251,7 +236,7 @@ class Childcare : public Plugin {
   std::vector<std::string> use_info(std::string_view text, const std::string& file) {
     std::vector<ConfigProblem> problems;
     auto parsed = parse_info(text, problems);
-    if (!parsed) return as_strings(file, problems);
+    if (!parsed) return problem_lines(file, problems);
     std::lock_guard lock(mutex_);
     info_ = std::make_shared<const std::vector<InfoItem>>(std::move(*parsed));
     return {};
@@ -590,7 +575,7 @@ class Childcare : public Plugin {
       return void(response.json(json::object{{"id", id}, {"vaccine", plan_json(plan_vaccine(*vaccine, child->birth, mine, day), locale)}}, 201));
     }
     if (tail.starts_with("/doses/") && request.method() == "DELETE") {
-      int64_t id = number_in(tail.substr(7), "unknown_dose", "a dose id");
+      int64_t id = path_number(tail.substr(7), "unknown_dose", "a dose id", 0);
       if (context().db().run("DELETE FROM doses WHERE id = ?1 AND subject = ?2 AND child = ?3", id, subject, child_id) == 0) {
         throw HttpError(404, "unknown_dose", "no dose " + std::to_string(id) + " recorded for this child");
       }
@@ -619,7 +604,7 @@ class Childcare : public Plugin {
       return void(response.json(alert_json(a), 201));
     }
     if (path.starts_with("/me/alerts/") && method == "DELETE") {
-      if (!board_.remove_alert(subject, number_in(path.substr(11), "unknown_alert", "an alert id"))) {
+      if (!board_.remove_alert(subject, path_number(path.substr(11), "unknown_alert", "an alert id", 0))) {
         throw HttpError(404, "unknown_alert", "no such vacancy alert of yours");
       }
       return void(response.status(204));

@@ -134,21 +134,6 @@ Settings read_settings(const json::value& config, std::vector<ConfigProblem>& pr
   return s;
 }
 
-std::vector<std::string> as_strings(const std::string& file, const std::vector<ConfigProblem>& problems) {
-  std::vector<std::string> out;
-  for (const auto& p : problems) out.push_back(file + ":" + p.path + ": " + p.message);
-  return out;
-}
-
-int64_t id_in(std::string_view text, const char* code, const std::string& what) {
-  int64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || v <= 0) {
-    throw HttpError(404, code, "'" + std::string(text) + "' is not " + what);
-  }
-  return v;
-}
-
 // A coordinate from a JSON body or query: present, a number, in range.
 double coordinate(const json::value* v, const char* name, double limit) {
   if (!v || !v->is_number()) throw HttpError(400, "invalid_coordinates", std::string(name) + ": a number in decimal degrees");
@@ -299,7 +284,7 @@ class DisasterLearning : public Plugin {
     if (path == "/map.geojson") return map(request, response, locale);
     if (path == "/reports") return public_reports(response, locale);
     if (path.starts_with("/reports/") && path.ends_with("/photo")) {
-      return photo(request, response, id_in(path.substr(9, path.size() - 9 - 6), "unknown_report", "a report id"), false);
+      return photo(request, response, path_number(path.substr(9, path.size() - 9 - 6), "unknown_report", "a report id"), false);
     }
     throw HttpError(404, "not_found", "no such page");
   }
@@ -458,7 +443,7 @@ class DisasterLearning : public Plugin {
   std::vector<std::string> use_learning(const std::string& locale, std::string_view text, const std::string& file) {
     std::vector<ConfigProblem> problems;
     auto parsed = parse_learning(text, locale, locale == "ja", problems);
-    if (!parsed) return as_strings(file, problems);
+    if (!parsed) return problem_lines(file, problems);
     std::lock_guard lock(mutex_);
     learning_files_[locale] = std::make_shared<const LearningFile>(std::move(*parsed));
     learning_ = std::make_shared<const Learning>(learning_files_);
@@ -971,7 +956,7 @@ class DisasterLearning : public Plugin {
     if (path.starts_with("/me/reports/")) {
       std::string_view rest = path.substr(12);
       bool photo_path = rest.ends_with("/photo");
-      int64_t id = id_in(photo_path ? rest.substr(0, rest.size() - 6) : rest, "unknown_report", "a report id");
+      int64_t id = path_number(photo_path ? rest.substr(0, rest.size() - 6) : rest, "unknown_report", "a report id");
       Statement own = db.prepare("SELECT status FROM reports WHERE id = ?1 AND subject = ?2");
       own.bind(1, id).bind(2, subject);
       if (!own.step()) throw HttpError(404, "unknown_report", "no report " + std::to_string(id) + " of yours");
@@ -1388,10 +1373,10 @@ class DisasterLearning : public Plugin {
     if (path.starts_with("/staff/reports/")) {
       std::string_view rest = path.substr(15);
       if (rest.ends_with("/photo") && method == "GET") {
-        return photo(request, response, id_in(rest.substr(0, rest.size() - 6), "unknown_report", "a report id"), true);
+        return photo(request, response, path_number(rest.substr(0, rest.size() - 6), "unknown_report", "a report id"), true);
       }
       if (rest.ends_with("/decision") && method == "POST") {
-        int64_t id = id_in(rest.substr(0, rest.size() - 9), "unknown_report", "a report id");
+        int64_t id = path_number(rest.substr(0, rest.size() - 9), "unknown_report", "a report id");
         json::object body = request.json_object();
         const json::value* d = body.if_contains("decision");
         std::string decision = d && d->is_string() ? std::string(d->as_string()) : "";

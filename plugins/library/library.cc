@@ -103,15 +103,6 @@ std::optional<std::string> optional_field(const json::object& body, const char* 
   return std::string(v->as_string());
 }
 
-int64_t id_in(std::string_view text, const char* code, const std::string& what) {
-  int64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || v <= 0) {
-    throw HttpError(404, code, "'" + std::string(text) + "' is not " + what);
-  }
-  return v;
-}
-
 std::string isbn_or_400(std::string_view text) {
   std::string error;
   auto isbn = library::to_isbn13(text, error);
@@ -223,7 +214,7 @@ class Library : public Plugin {
       remind_due(today);
       schedule_sweep(std::max(now_ms(), e.due_unix_ms) + 1);
     } else if (e.key.starts_with("pickup:")) {
-      system_->expire_hold(id_in(e.key.substr(7), "unknown_hold", "a hold id"), today);
+      system_->expire_hold(path_number(e.key.substr(7), "unknown_hold", "a hold id"), today);
     }
   }
 
@@ -452,13 +443,13 @@ class Library : public Plugin {
       return void(response.json(hold_json(system_->place_hold(isbn, *card, branch, today())), 201));
     }
     if (path.starts_with("/me/holds/") && method == "DELETE") {
-      system_->cancel_hold(id_in(path.substr(10), "unknown_hold", "a hold id"), *card, today());
+      system_->cancel_hold(path_number(path.substr(10), "unknown_hold", "a hold id"), *card, today());
       return void(response.status(204));
     }
     if (path.starts_with("/me/loans/") && path.ends_with("/renew") && method == "POST") {
       std::string_view id = path.substr(10, path.size() - 10 - 6);
       std::string t = today();
-      return void(response.json(loan_json(system_->renew(id_in(id, "unknown_loan", "a loan id"), *card, t), t)));
+      return void(response.json(loan_json(system_->renew(path_number(id, "unknown_loan", "a loan id"), *card, t), t)));
     }
     throw HttpError(404, "not_found", "no such page");
   }

@@ -8,12 +8,8 @@ namespace json = boost::json;
 using machi::sdk::ConfigReader;
 
 std::optional<std::vector<InfoItem>> parse_info(std::string_view text, std::vector<machi::sdk::ConfigProblem>& problems) {
-  std::string error;
-  auto doc = machi::sdk::parse_json(text, error);
-  if (!doc) {
-    problems.push_back({"", error});
-    return std::nullopt;
-  }
+  auto doc = machi::sdk::parse_json_document(text, problems);
+  if (!doc) return std::nullopt;
   size_t before = problems.size();
   ConfigReader r(*doc, problems);
   r.integer("format", 1, 1, 1, true);

@@ -154,12 +154,8 @@ class RulesReader {
 }  // namespace
 
 std::optional<Rules> parse_rules(std::string_view text, std::vector<ConfigProblem>& problems) {
-  std::string error;
-  auto doc = machi::sdk::parse_json(text, error);
-  if (!doc) {
-    problems.push_back({"", error});
-    return std::nullopt;
-  }
+  auto doc = machi::sdk::parse_json_document(text, problems);
+  if (!doc) return std::nullopt;
   Rules rules;
   RulesReader reader(problems);
   ConfigReader r(*doc, problems);

@@ -46,12 +46,8 @@ void read_common(ConfigReader& e, std::string& id, std::string& hazard, std::str
 
 std::optional<LearningFile> parse_learning(std::string_view source, std::string_view locale, bool base,
                                            std::vector<ConfigProblem>& problems) {
-  std::string error;
-  auto doc = machi::sdk::parse_json(source, error);
-  if (!doc) {
-    problems.push_back({"", error});
-    return std::nullopt;
-  }
+  auto doc = machi::sdk::parse_json_document(source, problems);
+  if (!doc) return std::nullopt;
   size_t before = problems.size();
   ConfigReader r(*doc, problems);
   r.integer("format", 1, 1, 1, true);

@@ -33,6 +33,21 @@ inline std::optional<boost::json::value> parse_json(std::string_view text, std::
   return parser.release();
 }
 
+// A data file's JSON: the value, or nullopt with the parse error added to `problems` (pointer "").
+inline std::optional<boost::json::value> parse_json_document(std::string_view text, std::vector<ConfigProblem>& problems) {
+  std::string error;
+  auto doc = parse_json(text, error);
+  if (!doc) problems.push_back({"", error});
+  return doc;
+}
+
+// Problems as lines "file:/pointer: message" (how data-file problems are shown to staff).
+inline std::vector<std::string> problem_lines(const std::string& file, const std::vector<ConfigProblem>& problems) {
+  std::vector<std::string> out;
+  for (const auto& p : problems) out.push_back(file + ":" + p.path + ": " + p.message);
+  return out;
+}
+
 // An id a config gives to something (a branch, a counter): 1–32 of [a-z0-9_-], safe in paths,
 // job keys and live channel names.
 inline bool is_config_id(std::string_view id) {

@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 #include <boost/url/parse_query.hpp>
 
+#include <charconv>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,6 +47,17 @@ class Claims {
  private:
   const machi_claims* raw_;
 };
+
+// A number in a path segment ("/holds/42"): anything else, or below `min`, answers 404 `code`
+// ("'abc' is not a hold id") through HttpError.
+inline int64_t path_number(std::string_view segment, const char* code, const std::string& what, int64_t min = 1) {
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(segment.data(), segment.data() + segment.size(), v);
+  if (ec != std::errc() || end != segment.data() + segment.size() || v < min) {
+    throw HttpError(404, code, "'" + std::string(segment) + "' is not " + what);
+  }
+  return v;
+}
 
 class Request {
  public:
