@@ -70,3 +70,43 @@ TEST_CASE("config ids are 1-32 of [a-z0-9_-]") {
   CHECK_FALSE(machi::sdk::is_config_id("a/b"));
   CHECK_FALSE(machi::sdk::is_config_id(std::string(33, 'a')));
 }
+
+TEST_CASE("to_json_text: plain decimals that read back as the same double; the rest as Boost writes it") {
+  using machi::sdk::to_json_text;
+  for (double d : {33.2494, 130.2988, 0.1, -0.5, 1e-7, 123456789.125, 1e21, -180.0, 5e-324}) {
+    std::string text = to_json_text(boost::json::value(d));
+    CAPTURE(text);
+    CHECK(text.find_first_of("eE") == std::string::npos);
+    CHECK(boost::json::parse(text).to_number<double>() == d);
+  }
+  CHECK(to_json_text(boost::json::value(33.2494)) == "33.2494");
+  CHECK(to_json_text(boost::json::value(1.5)) == "1.5");  // Boost: 1.5E0
+  CHECK(to_json_text(boost::json::value(std::nan(""))) == "null");
+  boost::json::value mixed = {{"s", "引用符\"と\\改行\n"}, {"n", 7}, {"u", 18446744073709551615ULL}, {"b", true},
+                              {"z", nullptr}, {"a", boost::json::array{-3, "x"}}};
+  CHECK(to_json_text(mixed) == boost::json::serialize(mixed));  // only doubles are written differently
+  CHECK(boost::json::parse(to_json_text(mixed)) == mixed);
+}
+
+TEST_CASE("LocalizedText: a string or per-locale object with ja; falls back by language, then ja") {
+  std::vector<machi::sdk::ConfigProblem> problems;
+  auto doc = boost::json::parse(R"({"a": "こんにちは", "b": {"ja": "地震", "en": "Earthquake", "ja-easy": "じしん"},
+                                   "c": {"en": "only English"}, "d": {"ja": ""}})");
+  machi::sdk::ConfigReader r(doc, problems);
+  auto a = machi::sdk::read_localized(r, "a", true);
+  auto b = machi::sdk::read_localized(r, "b", true);
+  REQUIRE(a);
+  REQUIRE(b);
+  CHECK(a->in("en") == "こんにちは");
+  CHECK(b->in("en-GB") == "Earthquake");
+  CHECK(b->in("ja-easy") == "じしん");
+  CHECK(b->in("ja-x-unknown") == "地震");
+  CHECK(b->in("fr") == "地震");
+  CHECK_FALSE(machi::sdk::read_localized(r, "c", true));
+  CHECK_FALSE(machi::sdk::read_localized(r, "d", true));
+  CHECK_FALSE(machi::sdk::read_localized(r, "e", true));
+  REQUIRE(problems.size() == 3);
+  CHECK(problems[0].path == "/c");
+  CHECK(problems[1].path == "/d");
+  CHECK(problems[2].message == "is required");
+}
