@@ -77,10 +77,12 @@ TEST_CASE("to_json_text: plain decimals that read back as the same double; the r
     std::string text = to_json_text(boost::json::value(d));
     CAPTURE(text);
     CHECK(text.find_first_of("eE") == std::string::npos);
-    CHECK(boost::json::parse(text).to_number<double>() == d);
+    CHECK(boost::json::parse(text).as_double() == d);
   }
   CHECK(to_json_text(boost::json::value(33.2494)) == "33.2494");
   CHECK(to_json_text(boost::json::value(1.5)) == "1.5");  // Boost: 1.5E0
+  CHECK(to_json_text(boost::json::value(130.0)) == "130.0");
+  CHECK(boost::json::parse(to_json_text(boost::json::value(-180.0))).is_double());
   CHECK(to_json_text(boost::json::value(std::nan(""))) == "null");
   boost::json::value mixed = {{"s", "引用符\"と\\改行\n"}, {"n", 7}, {"u", 18446744073709551615ULL}, {"b", true},
                               {"z", nullptr}, {"a", boost::json::array{-3, "x"}}};

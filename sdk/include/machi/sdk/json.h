@@ -180,8 +180,9 @@ class ConfigReader {
 };
 
 // JSON text like boost::json::serialize, but with non-integer numbers in plain decimal notation
-// ("33.254", not "3.3254E1"): the shortest text that reads back as the same double, which map
-// clients and people reading coordinates expect. Non-finite numbers become null.
+// ("33.254", not "3.3254E1"): the shortest text that reads back as the same double (130.0 keeps
+// its ".0", so it stays a double for typed readers), which map clients and people reading
+// coordinates expect. Non-finite numbers become null.
 inline void write_json(const boost::json::value& v, std::string& out) {
   switch (v.kind()) {
     case boost::json::kind::object: {
@@ -223,6 +224,7 @@ inline void write_json(const boost::json::value& v, std::string& out) {
                                                              : std::string_view("null");
       }
       out += text;
+      if (text.find('.') == std::string_view::npos && text != "null") out += ".0";  // reads back as a double
       return;
     }
     default:
