@@ -62,6 +62,10 @@ struct Child {
 
 constexpr int kChildMaxYears = 18;
 
+// What the last nurseries file applied on this thread changed: an upload's answer (the upload
+// applies and answers on one thread, so concurrent uploads never share it).
+thread_local ImportReport t_last_import;
+
 // The household members under 18 from the claim (nullopt: the claim is not granted or not given).
 std::optional<std::vector<Child>> children_of(const Claims& claims, Days today) {
   auto household = household_of(claims);
@@ -107,7 +111,7 @@ class Childcare : public Plugin {
     }, /*keep_text=*/true);
     files_.add("nurseries", settings_.nurseries_file, [this](std::string_view text, const std::string& file) {
       auto parsed = parse_nurseries(text, file);
-      if (parsed.problems.empty()) last_import_ = board_.import(parsed.rows, now_ms());
+      if (parsed.problems.empty()) t_last_import = board_.import(parsed.rows, now_ms());
       return parsed.problems;
     });
     if (auto saved = files_.saved("rules")) use_rules(*saved, "saved rules");
@@ -633,8 +637,8 @@ class Childcare : public Plugin {
     }
     if (path == "/staff/nurseries") {
       files_.upload("nurseries", request.body(), response, [&] {
-        return json::object{{"facilities", last_import_.facilities}, {"removed", last_import_.removed},
-                            {"openings", last_import_.openings}};
+        return json::object{{"facilities", t_last_import.facilities}, {"removed", t_last_import.removed},
+                            {"openings", t_last_import.openings}};
       });
       return;
     }
@@ -659,7 +663,6 @@ class Childcare : public Plugin {
   Settings settings_;
   NurseryBoard board_;
   DataFiles files_;
-  ImportReport last_import_;  // of the last nurseries file applied (the upload's answer)
   std::mutex mutex_;
   std::shared_ptr<const Rules> rules_;
   std::shared_ptr<const std::vector<InfoItem>> info_;

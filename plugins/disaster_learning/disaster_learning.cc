@@ -187,6 +187,10 @@ struct SiteSet {
   }
 };
 
+// What the last sites file applied on this thread held: an upload's answer (the upload applies
+// and answers on one thread, so concurrent uploads never share it).
+thread_local json::object t_last_import;
+
 std::string locale_of(const Request& request) {
   if (auto lang = request.query_param("lang"); lang && is_locale(*lang)) return *lang;
   return std::string(request.claims().get("locale").value_or("ja"));
@@ -243,8 +247,8 @@ class DisasterLearning : public Plugin {
     for (const std::string& locale : settings_.locales) {
       if (auto saved = files_.saved("learning." + locale)) use_learning(locale, *saved, "saved " + locale + " content");
     }
-    load_sites();
     files_.import_changed();
+    load_sites();  // what is committed now
   }
 
   static std::vector<ConfigProblem> validate_config(const json::value& config) {
@@ -393,8 +397,7 @@ class DisasterLearning : public Plugin {
       insert.run();
       insert.reset();
     }
-    load_sites();
-    last_import_ = json::object{{"layout", parsed.layout}, {"sites", parsed.sites.size()}};
+    t_last_import = json::object{{"layout", parsed.layout}, {"sites", parsed.sites.size()}};
     return {};
   }
 
@@ -1323,13 +1326,14 @@ class DisasterLearning : public Plugin {
     if (path.starts_with("/staff/data/")) {
       if (method != "PUT") throw HttpError(405, "method_not_allowed", "PUT only");
       std::string what(path.substr(12));
-      last_import_ = {};
+      t_last_import = {};
       bool known = files_.upload(what, request.body(), response, [&] {
-        json::object out = last_import_;
+        json::object out = t_last_import;
         if (out.empty()) out["locales"] = json::value_from(current_learning()->locales());
         return out;
       });
       if (!known) throw HttpError(404, "unknown_file", "no data file '" + what + "' (GET /staff/data lists them)");
+      load_sites();  // after the upload's commit (or its refusal): memory follows the database
       return;
     }
     if (path.starts_with("/staff/shelters/")) {
@@ -1409,7 +1413,6 @@ class DisasterLearning : public Plugin {
 
   Settings settings_;
   DataFiles files_;
-  json::object last_import_;  // the last sites file applied (an upload's answer)
   std::mutex mutex_;
   std::shared_ptr<const SiteSet> sites_ = std::make_shared<SiteSet>();
   std::map<std::string, std::shared_ptr<const LearningFile>> learning_files_;
