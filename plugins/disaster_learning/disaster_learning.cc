@@ -1159,14 +1159,12 @@ class DisasterLearning : public Plugin {
       st.set = *status;
       any = true;
     }
-    for (auto [key, field] : {std::pair{"occupancy", &st.occupancy}}) {
-      if (const json::value* v = body.if_contains(key)) {
-        if (!v->is_int64() || v->as_int64() < 0 || v->as_int64() > 100000) {
-          throw HttpError(400, "invalid_occupancy", std::string("/") + key + ": a whole number 0–100000");
-        }
-        *field = v->as_int64();
-        any = true;
+    if (const json::value* v = body.if_contains("occupancy")) {
+      if (!v->is_int64() || v->as_int64() < 0 || v->as_int64() > 100000) {
+        throw HttpError(400, "invalid_occupancy", "/occupancy: a whole number 0–100000");
       }
+      st.occupancy = v->as_int64();
+      any = true;
     }
     if (const json::value* v = body.if_contains("capacity")) {
       if (v->is_null()) st.capacity.reset();

@@ -12,11 +12,6 @@ double rad(double deg) { return deg * std::numbers::pi / 180.0; }
 int point_index(double bearing) { return static_cast<int>(std::floor(std::fmod(bearing + 11.25, 360.0) / 22.5)) % 16; }
 }  // namespace
 
-bool valid_point(double latitude, double longitude) {
-  return std::isfinite(latitude) && std::isfinite(longitude) && latitude >= -90 && latitude <= 90 &&
-         longitude >= -180 && longitude <= 180;
-}
-
 double distance_m(Point from, Point to) {
   double dlat = rad(to.latitude - from.latitude), dlon = rad(to.longitude - from.longitude);
   double a = std::sin(dlat / 2) * std::sin(dlat / 2) +

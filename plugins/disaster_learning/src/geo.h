@@ -11,9 +11,6 @@ struct Point {
   double latitude = 0, longitude = 0;
 };
 
-// Latitude in [-90, 90], longitude in [-180, 180], both finite.
-bool valid_point(double latitude, double longitude);
-
 double distance_m(Point from, Point to);
 // Degrees clockwise from true north, [0, 360).
 double bearing_deg(Point from, Point to);
