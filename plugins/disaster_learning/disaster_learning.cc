@@ -53,6 +53,7 @@ struct Settings {
   int64_t quiz_pass_percent = 80;
   int64_t walking_m_per_min = 50;
   int64_t nearest = 5;
+  double open_notify_km = 3;  // residents whose district point is this near hear a shelter open (0: nobody)
 };
 
 std::vector<Category> default_categories() {
@@ -131,6 +132,7 @@ Settings read_settings(const json::value& config, std::vector<ConfigProblem>& pr
   s.quiz_pass_percent = r.integer("quiz_pass_percent", s.quiz_pass_percent, 1, 100);
   s.walking_m_per_min = r.integer("walking_m_per_min", s.walking_m_per_min, 20, 100);
   s.nearest = r.integer("nearest", s.nearest, 1, 20);
+  s.open_notify_km = r.number("open_notify_km", s.open_notify_km, 0, 50);
   return s;
 }
 
@@ -234,6 +236,7 @@ class DisasterLearning : public Plugin {
         " photo_height INTEGER);"
         "CREATE INDEX reports_status ON reports(status, created_ms);"
         "CREATE INDEX reports_subject ON reports(subject, created_ms);",
+        "CREATE TABLE districts(subject TEXT PRIMARY KEY, district TEXT NOT NULL) WITHOUT ROWID;",
     });
     files_.add("evacuation_sites", settings_.evacuation_sites_file,
                [this](std::string_view bytes, const std::string& file) { return import_sites(bytes, file, SiteKind::kEvacuationSite); });
@@ -354,7 +357,10 @@ class DisasterLearning : public Plugin {
     Statement r = db.prepare(std::string(kReportColumns) + " WHERE subject = ?1 ORDER BY id");
     r.bind(1, subject);
     while (r.step()) reports.push_back(report_json(r, "ja", true));
-    return json::object{{"household", household}, {"checkins", checkins}, {"quiz_results", quizzes},
+    Statement d = db.prepare("SELECT district FROM districts WHERE subject = ?1");
+    d.bind(1, subject);
+    json::value district = d.step() ? json::value(d.text(0)) : json::value(nullptr);
+    return json::object{{"district", district}, {"household", household}, {"checkins", checkins}, {"quiz_results", quizzes},
                         {"articles_read", read}, {"reports", reports}};
   }
 
@@ -368,7 +374,7 @@ class DisasterLearning : public Plugin {
     if (c.step()) open = {std::string(c.text(0)), c.integer(1)};
     if (open) db.run("UPDATE shelter_state SET occupancy = max(0, occupancy - ?2), updated_ms = ?3 WHERE site = ?1",
                      open->first, open->second, now_ms());
-    for (const char* table : {"households", "checkins", "quiz_results", "articles_read", "reports"}) {
+    for (const char* table : {"households", "checkins", "quiz_results", "articles_read", "reports", "districts"}) {
       db.run(std::string("DELETE FROM ") + table + " WHERE subject = ?1", subject);
     }
     tx.commit();
@@ -1056,6 +1062,7 @@ class DisasterLearning : public Plugin {
     std::string_view method = request.method();
     std::string locale = locale_of(request);
     sync_household(subject, request.claims());
+    sync_district(subject, request.claims());
     if (path.starts_with("/me/reports")) return my_reports(subject, request, response, locale);
     if (path == "/me/household" && method == "GET") {
       return void(response.json(json::object{{"shared", request.claims().get(MACHI_CLAIM_HOUSEHOLD).has_value()},
@@ -1149,13 +1156,14 @@ class DisasterLearning : public Plugin {
     json::object body = request.json_object();
     Transaction tx(context().db());
     ShelterState st = shelter_state(s.id);
-    bool any = false;
+    bool any = false, opening = false;
     if (const json::value* v = body.if_contains("status")) {
       auto status = v->is_string() ? status_by_id(v->as_string()) : std::nullopt;
       if (!status) throw HttpError(400, "invalid_status", "/status: closed, open or full");
       if (*status == Status::kClosed && open_checkins(s.id) > 0) {
         throw HttpError(409, "shelter_occupied", "residents are still checked in here; check them out before closing");
       }
+      opening = st.set == Status::kClosed && *status != Status::kClosed;
       st.set = *status;
       any = true;
     }
@@ -1179,10 +1187,51 @@ class DisasterLearning : public Plugin {
     if (st.set == Status::kClosed && body.contains("status")) st.occupancy = 0;
     st.updated_ms = now_ms();
     save_state(s.id, st);
+    if (opening) notify_opening(s, st.updated_ms);
     tx.commit();
     publish_shelter(s.id);
     auto set = current_sites();
     response.json(site_json(*set, s, "ja", nullptr));
+  }
+
+  // A shelter opened: residents whose district point lies within open_notify_km hear it once per
+  // opening (urgency high: it passes quiet hours), in the transaction that opened it.
+  void notify_opening(const Site& s, int64_t opened_ms) {
+    if (settings_.open_notify_km <= 0) return;
+    std::vector<std::string> near;
+    for (const auto& [district, point] : settings_.districts) {
+      if (distance_m(point, s.point) <= settings_.open_notify_km * 1000) near.push_back(district);
+    }
+    for (const std::string& district : near) {
+      Statement q = context().db().prepare("SELECT subject FROM districts WHERE district = ?1");
+      q.bind(1, district);
+      std::vector<std::string> subjects;
+      while (q.step()) subjects.emplace_back(q.text(0));
+      for (const std::string& subject : subjects) {
+        context().notify(subject, json::object{
+            {"key", "shelter-open:" + s.id + ":" + std::to_string(opened_ms)}, {"category", "shelter"},
+            {"urgency", "high"}, {"title", "避難所が開設されました: " + s.name},
+            {"body", s.address + "。避難所の状況はアプリで確認できます。"}, {"link", "/sites/" + s.id}});
+      }
+    }
+  }
+
+  // The resident's district as shared with this mini-app, for shelter-opening notices;
+  // forgotten when the claim stops.
+  void sync_district(const std::string& subject, const Claims& claims) {
+    auto district = claims.get(MACHI_CLAIM_DISTRICT);
+    Statement q = context().db().prepare("SELECT district FROM districts WHERE subject = ?1");
+    q.bind(1, subject);
+    std::optional<std::string> stored;
+    if (q.step()) stored = std::string(q.text(0));
+    if (district && stored == *district) return;
+    if (!district && !stored) return;
+    if (district) {
+      context().db().run("INSERT INTO districts(subject, district) VALUES (?1, ?2) ON CONFLICT(subject) DO UPDATE SET district = ?2",
+                         subject, std::string(*district));
+    } else {
+      context().db().run("DELETE FROM districts WHERE subject = ?1", subject);
+    }
   }
 
   int64_t open_checkins(const std::string& site) {

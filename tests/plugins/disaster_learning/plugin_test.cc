@@ -170,6 +170,33 @@ TEST_CASE("shelters: status and occupancy by staff, live messages, full at capac
   CHECK(b.ok(b.send("GET", "/")).at("open_shelters").as_int64() == 1);
 }
 
+TEST_CASE("a shelter opening is told once to residents whose district is near, urgently") {
+  Bousai b;
+  for (const char* subject : {"sub-near", "sub-gone"}) {
+    PluginRequest r = make_request("GET", "/me/checkin");
+    r.claims.values[MACHI_CLAIM_SUBJECT] = subject;
+    r.claims.values[MACHI_CLAIM_DISTRICT] = "honjo";
+    b.ok(call(*b.app, r));
+  }
+  b.ok(b.send("GET", "/me/checkin", "", "sub-far"));  // no district shared
+  PluginRequest stop = make_request("GET", "/me/checkin");  // sub-gone stops sharing the district
+  stop.claims.values[MACHI_CLAIM_SUBJECT] = "sub-gone";
+  b.ok(call(*b.app, stop));
+
+  b.ok(b.staff("PUT", "/staff/shelters/s-4120100006", R"({"status": "open"})"));  // 鍋島, ≈ 4 km from honjo's point
+  CHECK(drain_notifications(*b.app).empty());
+  b.ok(b.staff("PUT", "/staff/shelters/s-4120100005", R"({"status": "open"})"));  // 本庄小学校, ≈ 0.5 km
+  auto told = drain_notifications(*b.app);
+  REQUIRE(told.size() == 1);
+  CHECK(told[0].at("to").as_string() == "sub-near");
+  CHECK(told[0].at("urgency").as_string() == "high");
+  CHECK(told[0].at("title").as_string() == "避難所が開設されました: 本庄小学校");
+  b.ok(b.staff("PUT", "/staff/shelters/s-4120100005", R"({"status": "open", "occupancy": 5})"));  // already open
+  b.ok(b.staff("PUT", "/staff/shelters/s-4120100005", R"({"status": "full"})"));
+  CHECK(drain_notifications(*b.app).empty());
+  CHECK(json::parse(b.app->export_subject("sub-near").value()).at("district").as_string() == "honjo");
+}
+
 TEST_CASE("check-in by citizen card with the family; double check-in and closed shelters refused") {
   Bousai b;
   // The resident shared the household with this mini-app (any /me call keeps it).
