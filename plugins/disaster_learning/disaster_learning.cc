@@ -308,14 +308,7 @@ class DisasterLearning : public Plugin {
                             {"link", "/me/checkin"}};
       }
     }
-    int open = 0;
-    auto set = current_sites();
-    auto states = shelter_states();
-    for (const Site& s : set->sites) {
-      if (s.kind != SiteKind::kShelter) continue;
-      auto st = states.find(s.id);
-      if (st != states.end() && st->second.set != Status::kClosed) ++open;
-    }
+    int open = open_shelters(*current_sites(), shelter_states());
     if (open > 0) {
       return json::object{{"title", en ? "Disaster" : "防災"},
                           {"body", en ? std::to_string(open) + (open == 1 ? " shelter is open" : " shelters are open")
@@ -470,29 +463,34 @@ class DisasterLearning : public Plugin {
 
   // ---- shelters ---------------------------------------------------------------------------------------
 
+  static constexpr const char* kStateColumns = "SELECT site, status, occupancy, capacity, updated_ms FROM shelter_state";
+  static ShelterState state_row(const Statement& q) {
+    ShelterState s;
+    s.set = status_by_id(q.text(1)).value_or(Status::kClosed);
+    s.occupancy = q.integer(2);
+    if (!q.is_null(3)) s.capacity = q.integer(3);
+    s.updated_ms = q.integer(4);
+    return s;
+  }
   std::map<std::string, ShelterState, std::less<>> shelter_states() {
     std::map<std::string, ShelterState, std::less<>> out;
-    Statement q = context().db().prepare("SELECT site, status, occupancy, capacity, updated_ms FROM shelter_state");
-    while (q.step()) {
-      ShelterState s;
-      s.set = status_by_id(q.text(1)).value_or(Status::kClosed);
-      s.occupancy = q.integer(2);
-      if (!q.is_null(3)) s.capacity = q.integer(3);
-      s.updated_ms = q.integer(4);
-      out[std::string(q.text(0))] = s;
-    }
+    Statement q = context().db().prepare(kStateColumns);
+    while (q.step()) out[std::string(q.text(0))] = state_row(q);
     return out;
   }
   ShelterState shelter_state(std::string_view id) {
-    Statement q = context().db().prepare("SELECT status, occupancy, capacity, updated_ms FROM shelter_state WHERE site = ?1");
+    Statement q = context().db().prepare(std::string(kStateColumns) + " WHERE site = ?1");
     q.bind(1, id);
-    ShelterState s;
-    if (!q.step()) return s;
-    s.set = status_by_id(q.text(0)).value_or(Status::kClosed);
-    s.occupancy = q.integer(1);
-    if (!q.is_null(2)) s.capacity = q.integer(2);
-    s.updated_ms = q.integer(3);
-    return s;
+    return q.step() ? state_row(q) : ShelterState{};
+  }
+  // Shelters not closed (open or full), for the overview and the home card.
+  int open_shelters(const SiteSet& set, const std::map<std::string, ShelterState, std::less<>>& states) {
+    int open = 0;
+    for (const Site& s : set.sites) {
+      auto st = states.find(s.id);
+      open += s.kind == SiteKind::kShelter && st != states.end() && st->second.set != Status::kClosed;
+    }
+    return open;
   }
 
   static std::optional<int64_t> capacity_of(const Site& s, const ShelterState& st) {
@@ -554,15 +552,8 @@ class DisasterLearning : public Plugin {
     auto set = current_sites();
     auto learning = current_learning();
     auto states = shelter_states();
-    int evac = 0, shelters = 0, open = 0;
-    for (const Site& s : set->sites) {
-      if (s.kind == SiteKind::kEvacuationSite) ++evac;
-      else {
-        ++shelters;
-        auto st = states.find(s.id);
-        if (st != states.end() && effective(s, st->second) != Status::kClosed) ++open;
-      }
-    }
+    int evac = 0, shelters = 0, open = open_shelters(*set, states);
+    for (const Site& s : set->sites) (s.kind == SiteKind::kEvacuationSite ? evac : shelters) += 1;
     json::array locales;
     for (const auto& l : learning->locales()) locales.push_back(json::value(l));
     response.json(json::object{
