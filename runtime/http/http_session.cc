@@ -8,14 +8,15 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/url/parse.hpp>
 
 #include <atomic>
 #include <limits>
 #include <optional>
+#include <variant>
 
 #include "runtime/http/event_stream.h"
 #include "runtime/http/http_shared.h"
+#include "runtime/http/http_wire.h"
 
 namespace machi {
 
@@ -82,16 +83,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // only a request that is not complete yet costs another read.
   void read_request() {
     parser_.emplace();
-    parser_->header_limit(static_cast<uint32_t>(shared_->options.header_limit));
-    parser_->body_limit(shared_->options.body_limit);
-    parser_->eager(true);
-    beast::error_code ec;
-    while (buffer_.size() > 0 && !parser_->is_done()) {
-      size_t used = parser_->put(buffer_.data(), ec);
-      buffer_.consume(used);
-      if (ec || used == 0) break;
-    }
-    if (ec == http::error::need_more || (!ec && !parser_->is_done())) {
+    wire::limit(*parser_, shared_->options);
+    beast::error_code ec = wire::feed(*parser_, buffer_);
+    if (ec == http::error::need_more) {
       expires_after(shared_->options.read_timeout);
       http::async_read(stream_, buffer_, *parser_,
                        [self = shared_from_this()](beast::error_code e, size_t) {
@@ -103,93 +97,29 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   void on_read(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
-        ec == net::error::connection_reset || ec == net::error::bad_descriptor) {
+    if (ec) {
+      if (auto answer = wire::read_error(ec, shared_->options)) return send(std::move(*answer), false);
       return close();
     }
-    if (ec == http::error::header_limit) {
-      return send(json_error(431, "headers_too_large",
-                             "request headers exceed " +
-                                 std::to_string(shared_->options.header_limit) + " bytes"),
-                  false);
-    }
-    if (ec == http::error::body_limit) {
-      return send(json_error(413, "body_too_large",
-                             "request body exceeds " +
-                                 std::to_string(shared_->options.body_limit) + " bytes"),
-                  false);
-    }
-    if (ec) return send(json_error(400, "bad_request", "malformed request: " + ec.message()), false);
-
-    http::request<http::string_body> message = parser_->release();
+    wire::BeastRequest message = parser_->release();
     keep_alive_ = message.keep_alive();
-    HttpRequest request;
-    if (!convert(message, request)) return;
+    auto converted = wire::to_request(message, remote_);
+    if (auto* refused = std::get_if<HttpResponse>(&converted)) return send(std::move(*refused), false);
     expires_never();  // the router answers within the mini-app's deadline
     // dispatch: an answer given on this connection's own I/O thread (the inline fast path) is
     // written at once; one from a worker thread is queued to that I/O thread.
-    shared_->handler(std::move(request), [self = shared_from_this()](HttpResponse response) {
+    shared_->handler(std::get<HttpRequest>(std::move(converted)),
+                     [self = shared_from_this()](HttpResponse response) {
       net::dispatch(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
         self->send(std::move(response), self->keep_alive_);
       });
     });
   }
 
-  bool convert(http::request<http::string_body>& message, HttpRequest& out) {
-    auto target = boost::urls::parse_origin_form(message.target());
-    if (!target) {
-      send(json_error(400, "bad_request", "the request target must be a path"), false);
-      return false;
-    }
-    auto host = message[http::field::host];
-    if (host.empty()) {
-      send(json_error(400, "bad_request", "the Host header is required"), false);
-      return false;
-    }
-    out.method = std::string(message.method_string());
-    out.path = std::string(target->encoded_path());
-    out.query = std::string(target->encoded_query());
-    out.host = normalize_host(host);
-    if (out.host.empty()) {
-      send(json_error(400, "bad_request", "the Host header is malformed"), false);
-      return false;
-    }
-    out.remote_address = remote_;
-    out.headers.reserve(16);
-    for (const auto& field : message) {
-      std::string name(field.name_string());
-      for (char& c : name) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c | 0x20);  // ASCII: no locale lookups
-      }
-      out.headers.emplace_back(std::move(name), std::string(field.value()));
-    }
-    out.body = std::move(message.body());
-    return true;
-  }
-
-  // The Host header's host, lower case, without port or IPv6 brackets; empty if malformed.
-  static std::string normalize_host(std::string_view host) {
-    auto authority = boost::urls::parse_authority(host);
-    if (!authority || authority->has_userinfo()) return {};
-    std::string h = authority->host_type() == boost::urls::host_type::ipv6
-                        ? authority->host_ipv6_address().to_string()
-                        : std::string(authority->encoded_host());
-    for (char& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return h;
-  }
-
   void send(HttpResponse response, bool keep_alive) {
     if (response.stream) return start_stream(std::move(response));
     if (shared_->draining.load()) keep_alive = false;
-    response_ = {};  // one response at a time per connection
-    response_.result(response.status);
-    response_.version(11);
-    response_.set(http::field::server, "machi");
-    response_.set(http::field::content_type, response.content_type);
-    for (auto& [name, value] : response.headers) response_.set(name, value);
-    response_.body() = std::move(response.body);
-    response_.keep_alive(keep_alive);
-    response_.prepare_payload();
+    wire::to_beast(std::move(response), keep_alive, response_);  // one response at a time
     expires_after(shared_->options.read_timeout);  // a client that never reads
     http::async_write(stream_, response_,
                       [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
@@ -295,8 +225,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   tcp::socket stream_;
   std::atomic<int64_t> deadline_{std::numeric_limits<int64_t>::max()};  // steady_clock ticks
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-  http::response<http::string_body> response_;
+  std::optional<wire::RequestParser> parser_;
+  wire::BeastResponse response_;
   std::shared_ptr<EventStream> events_;  // set while this connection streams events
   http::response<http::empty_body> stream_header_;
   std::optional<http::response_serializer<http::empty_body>> serializer_;

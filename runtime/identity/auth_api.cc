@@ -373,9 +373,10 @@ HttpResponse AuthApi::update_profile(const HttpRequest& r, MunicipalityIdentity&
       }
       next.audience = std::string(value.as_string());
     } else if (k == "district") {
-      bool known = value.is_string() &&
+      const json::value& wanted = value;  // a structured binding: not capturable before C++20 P1091 (clang 14)
+      bool known = wanted.is_string() &&
                    std::any_of(manifest.districts.begin(), manifest.districts.end(),
-                               [&](const auto& d) { return d.first == value.as_string(); });
+                               [&](const auto& d) { return d.first == wanted.as_string(); });
       if (!known) return json_error(400, "invalid_profile", "/district: not a district of this municipality");
       next.district = std::string(value.as_string());
     } else if (k == "household") {

@@ -68,7 +68,7 @@ HttpResponse AuthApi::citizen_card(const HttpRequest& r, MunicipalityIdentity& i
   auto svg = qr_svg(card->token);
   if (!svg) return json_error(500, "internal", "cannot draw the QR code");
   if (r.query == "format=svg") {
-    HttpResponse image{200, "image/svg+xml", std::move(svg).value(), {{"cache-control", "no-store"}}};
+    HttpResponse image{200, "image/svg+xml", std::move(svg).value(), {{"cache-control", "no-store"}}, nullptr};
     return image;
   }
   return ok_json(json::object{{"token", card->token},

@@ -241,11 +241,16 @@ Result<Manifest> load_manifest(const std::filesystem::path& file,
   if (!in) return Status::error("manifest " + file.string() + ": cannot read the file");
   std::ostringstream text;
   text << in.rdbuf();
-  if (text.str().size() > 4 * 1024 * 1024) {
+  return parse_manifest(text.str(), file, problems);
+}
+
+Result<Manifest> parse_manifest(std::string_view text, const std::filesystem::path& file,
+                                std::vector<ManifestProblem>& problems) {
+  if (text.size() > kManifestMaxBytes) {
     return Status::error("manifest " + file.string() + ": larger than 4 MiB");
   }
   boost::system::error_code ec;
-  json::value root = json::parse(text.str(), ec);
+  json::value root = json::parse(text, ec);
   if (ec) return Status::error("manifest " + file.string() + ": not JSON: " + ec.message());
   if (!root.is_object()) {
     return Status::error("manifest " + file.string() + ": must be a JSON object");

@@ -6,8 +6,10 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -84,6 +86,11 @@ struct ManifestProblem {
 // text lists them too.
 Result<Manifest> load_manifest(const std::filesystem::path& file,
                                std::vector<ManifestProblem>& problems);
+
+// The same for a manifest's text (`file` names it in messages and resolves relative paths).
+inline constexpr size_t kManifestMaxBytes = 4 * 1024 * 1024;
+Result<Manifest> parse_manifest(std::string_view text, const std::filesystem::path& file,
+                                std::vector<ManifestProblem>& problems);
 
 // Finds a mini-app's plugin file: an absolute path as is; otherwise in each of `plugin_dirs`,
 // then beside the manifest.

@@ -200,7 +200,7 @@ HttpResponse handle_consents(const MunicipalitySnapshot& m, const identity::Acco
   }
   if (request.method == "DELETE") {
     if (!store.revoke_consent(account.id, mount_id)) return json_error(500, "internal", "retry");
-    return HttpResponse{204, "application/json", "", {}};
+    return HttpResponse{204, "application/json", "", {}, nullptr};
   }
   if (request.method != "PUT") return json_error(405, "method_not_allowed", "use GET, PUT or DELETE");
   boost::system::error_code ec;

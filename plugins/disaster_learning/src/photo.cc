@@ -109,8 +109,9 @@ std::optional<CleanImage> clean_jpeg(std::string_view b, std::string& error) {
     if (m == 0xe1) {
       keep = false;
       if (payload.starts_with(std::string_view("Exif\0\0", 6))) {
-        removed.insert("Exif");
         img.orientation = exif_orientation(payload.substr(6));
+        // Our own orientation-only segment (an image cleaned before) loses nothing when rewritten.
+        if (segment != orientation_segment(img.orientation)) removed.insert("Exif");
       } else if (payload.starts_with("http://ns.adobe.com/xap/1.0/") || payload.starts_with("http://ns.adobe.com/xmp")) {
         removed.insert("XMP");
       } else {
