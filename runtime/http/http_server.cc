@@ -1,5 +1,7 @@
 #include "runtime/http/http_server.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 
 #include <boost/asio/post.hpp>
@@ -35,8 +37,12 @@ void on_accept(std::shared_ptr<HttpServer::Shared> shared, boost::system::error_
                tcp::socket socket) {
   if (ec == net::error::operation_aborted || !shared->acceptor.is_open()) return;
   if (ec) {
-    // EMFILE and friends: log, keep accepting (the connection limit should prevent it).
+    // EMFILE and friends (the connection limit, fitted to the descriptor limit at start, should
+    // prevent them): log, and pause accepting briefly instead of spinning on the error.
     log_line(LogLevel::kWarn, "http", "accept failed", {{"error", ec.message()}});
+    shared->accept_pause.expires_after(std::chrono::milliseconds(100));
+    shared->accept_pause.async_wait([shared](boost::system::error_code) { do_accept(shared); });
+    return;
   } else if (shared->connections.load() >= shared->options.max_connections) {
     refuse(socket);
   } else {
@@ -108,7 +114,31 @@ HttpServer::~HttpServer() {
   wait();
 }
 
+// Fits the connection limit under the process's file-descriptor limit (raising the soft limit
+// towards the hard one first), keeping `kReservedDescriptors` for databases, plugins, logs and
+// outgoing connections: thousands of idle clients then meet the limit's 503, never EMFILE.
+size_t HttpServer::fit_connection_limit(size_t wanted) {
+  constexpr rlim_t kReservedDescriptors = 256;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return wanted;
+  rlim_t needed = static_cast<rlim_t>(wanted) + kReservedDescriptors;
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max == RLIM_INFINITY ? needed : std::min(needed, limit.rlim_max);
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= needed) return wanted;
+  size_t fitted = limit.rlim_cur > 2 * kReservedDescriptors
+                      ? static_cast<size_t>(limit.rlim_cur - kReservedDescriptors)
+                      : static_cast<size_t>(limit.rlim_cur / 2);
+  log_line(LogLevel::kWarn, "http", "connection limit lowered to fit the file-descriptor limit",
+           {{"wanted", std::to_string(wanted)}, {"max_connections", std::to_string(fitted)},
+            {"nofile", std::to_string(limit.rlim_cur)}});
+  return fitted;
+}
+
 Status HttpServer::start() {
+  shared_->options.max_connections = fit_connection_limit(shared_->options.max_connections);
   boost::system::error_code ec;
   auto address = net::ip::make_address(shared_->options.address, ec);
   if (ec) return Status::error("listen address '" + shared_->options.address + "': " + ec.message());
@@ -134,12 +164,14 @@ Status HttpServer::start() {
 
 uint16_t HttpServer::port() const { return shared_->port; }
 size_t HttpServer::open_connections() const { return shared_->connections.load(); }
+size_t HttpServer::max_connections() const { return shared_->options.max_connections; }
 
 void HttpServer::stop() {
   if (shared_->draining.exchange(true)) return;
   net::post(shared_->ioc, [shared = shared_] {
     boost::system::error_code ec;
     shared->acceptor.close(ec);
+    shared->accept_pause.cancel();
     std::vector<std::shared_ptr<HttpSession>> sessions;
     {
       std::lock_guard lock(shared->sessions_mutex);

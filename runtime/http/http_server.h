@@ -2,7 +2,7 @@
 // server). Header limit → 431, body limit → 413, a malformed request → 400, each with the JSON
 // error body; an idle connection is closed after idle_timeout and a request that does not arrive
 // whole within read_timeout is cut off (slowloris). Connections beyond max_connections get 503
-// and are closed. stop() drains: no new connections, every in-flight request is answered with
+// and are closed; the limit is fitted under the file-descriptor limit at start. stop() drains: no new connections, every in-flight request is answered with
 // `Connection: close`, idle connections are closed, and the threads exit (at the latest after
 // drain_timeout). Thread-safety: start/stop/wait from one controlling thread; the handler is
 // called on I/O threads.
@@ -40,6 +40,10 @@ class HttpServer {
   void stop();     // graceful drain; returns at once
   void wait();     // joins the I/O threads
   size_t open_connections() const;
+  size_t max_connections() const;  // as fitted at start() (see fit_connection_limit)
+  // `wanted`, or less when the process's descriptor limit (raised towards its hard limit) cannot
+  // hold that many connections plus a reserve for files, plugins and outgoing connections.
+  static size_t fit_connection_limit(size_t wanted);
   ScheduleAfter scheduler();
   // Runs `task` on an I/O thread (how other threads hand work to the server side).
   void post(std::function<void()> task);

@@ -25,6 +25,7 @@ struct HttpServer::Shared {
   boost::asio::ip::tcp::acceptor acceptor{ioc};
   boost::asio::steady_timer drain_timer{ioc};
   boost::asio::steady_timer sweep_timer{ioc};  // closes connections past their deadline
+  boost::asio::steady_timer accept_pause{ioc};  // after a failed accept (EMFILE)
   std::vector<std::thread> threads;
   std::atomic<size_t> connections{0};
   std::atomic<bool> draining{false};

@@ -17,6 +17,7 @@
 #include "machi/plugin_api.h"
 #include "runtime/scheduler/local_time.h"
 #include "tests/support/http_client.h"
+#include "tests/support/machi_process.h"
 #include "tests/support/push_decrypt.h"
 #include "tests/support/scratch_dir.h"
 #include "tests/support/test_push_service.h"
@@ -27,50 +28,11 @@ namespace json = boost::json;
 
 namespace {
 
-uint16_t free_port() {
-  boost::asio::io_context ioc;
-  boost::asio::ip::tcp::acceptor a(ioc, {boost::asio::ip::address_v4::loopback(), 0});
-  return a.local_endpoint().port();
+MachiProcessOptions push_options(const TestPushService& service) {
+  MachiProcessOptions o;
+  o.extra_args = {"--push-ca-file", service.ca_file().string()};
+  return o;
 }
-
-// One `machi serve` child process.
-class Machi {
- public:
-  Machi(const std::filesystem::path& dir, uint16_t port, const std::filesystem::path& ca) : port_(port) {
-    std::fflush(nullptr);  // or the child writes the parent's buffered output again
-    pid_ = fork();
-    if (pid_ == 0) {
-      std::string log = (dir / "machi.log").string();
-      freopen(log.c_str(), "a", stdout);
-      freopen(log.c_str(), "a", stderr);
-      std::string listen = "127.0.0.1:" + std::to_string(port);
-      execl(MACHI_BINARY, MACHI_BINARY, "serve", "--manifest", (dir / "m.json").c_str(), "--plugin-dir",
-            MACHI_FIXTURE_DIR, "--data", (dir / "data").c_str(), "--listen", listen.c_str(),
-            "--push-ca-file", ca.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    for (int i = 0; i < 200; ++i) {  // ready when it answers
-      try {
-        HttpClient c(port_);
-        if (c.request("GET", "/healthz").status == 200) return;
-      } catch (const std::exception&) {
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    FAIL("machi serve did not start");
-  }
-  ~Machi() { kill9(); }
-  void kill9() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  uint16_t port_;
-};
 
 Reply call(uint16_t port, const std::string& method, const std::string& path, const std::string& bearer,
            const std::string& body = "") {
@@ -102,7 +64,7 @@ TEST_CASE("kill -9 mid-delivery and after a commit: inbox exactly once, push at 
 
   std::string token;
   {
-    Machi machi(dir.path(), port, service.ca_file());
+    MachiProcess machi(dir.path(), port, push_options(service));
     Reply r = call(port, "POST", "/api/v1/auth/register", "",
                    R"({"login": "hanako@example.jp", "password": "correct horse battery", "display_name": "H"})");
     REQUIRE_MESSAGE(r.status == 201, r.body);
@@ -117,14 +79,14 @@ TEST_CASE("kill -9 mid-delivery and after a commit: inbox exactly once, push at 
     machi.kill9();
   }
   {
-    Machi machi(dir.path(), port, service.ca_file());
+    MachiProcess machi(dir.path(), port, push_options(service));
     REQUIRE(wait_until([&] { return service.calls().size() == 2; }));  // sent again after restart
     // Committed (the request was answered), then killed before any scheduler pass could run.
     REQUIRE(call(port, "POST", "/apps/notes-a/notify", token,
                  R"({"key": "k2", "category": "garbage", "title": "second"})").status == 200);
     machi.kill9();
   }
-  Machi machi(dir.path(), port, service.ca_file());
+  MachiProcess machi(dir.path(), port, push_options(service));
   REQUIRE(wait_until([&] {
     Reply box = call(port, "GET", "/api/v1/me/notifications", token);
     return box.status == 200 && json::parse(box.body).at("items").as_array().size() >= 2;
@@ -148,7 +110,7 @@ TEST_CASE("kill -9 mid-delivery and after a commit: inbox exactly once, push at 
                                  "&payload=notify:" + subject, token).status == 200);
   machi.kill9();
   std::this_thread::sleep_for(std::chrono::milliseconds(2000));
-  Machi after(dir.path(), port, service.ca_file());
+  MachiProcess after(dir.path(), port, push_options(service));
   REQUIRE(wait_until([&] {
     return json::parse(call(port, "GET", "/api/v1/me/notifications", token).body).at("items").as_array().size() == 3;
   }));

@@ -126,7 +126,8 @@ TEST_CASE("an invalid change keeps the last good manifest and is reported in /re
                                               "config": {"greeting": ""}})"),
        "/mini_apps/0/config/greeting: must not be empty"}};
   for (const auto& [bad, expected] : bad_changes) {
-    CAPTURE(expected);
+    const std::string& expected_text = expected;  // CAPTURE cannot capture a binding (clang 14)
+    CAPTURE(expected_text);
     s.write_manifest("city.json", bad);
     REQUIRE(wait_for([&, &expected = expected] {
       Reply r = c.get("/readyz");

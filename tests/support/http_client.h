@@ -62,6 +62,11 @@ class HttpClient {
   Reply get(const std::string& target, const std::string& host = "localhost") {
     return request("GET", target, host);
   }
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.close();
+  }
 
  private:
   net::io_context ioc_;
