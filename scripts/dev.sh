@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 BUILD_DIR=${MACHI_BUILD_DIR:-$root/build}
+# ccache keys on paths relative to the checkout, so a fresh clone (CI) reuses earlier objects.
+export CCACHE_BASEDIR=$root CCACHE_NOHASHDIR=true
 DATA_DIR=${MACHI_DATA_DIR:-$root/data}
 
 stage_start=0
@@ -63,6 +65,31 @@ build() {
   stage_done
 }
 
+# sanitized NAME DIR CMAKE_OPTION LABEL: builds a clang tree in DIR with that option and runs its
+# tests (only those labelled LABEL when given).
+sanitized() {
+  local name=$1 dir=$2 option=$3 label=$4 rc=0
+  stage "$name build"
+  CC=clang CXX=clang++ cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    "$option" >/dev/null
+  if [ -n "$label" ]; then
+    # Only what the labelled tests need: their binaries, machi, and the plugins they load.
+    mapfile -t targets < <(cd "$dir" && ctest -N -L "$label" | awk '/Test +#/ {print $3}')
+    cmake --build "$dir" --target machi "${targets[@]}" -- -j"$(nproc)"
+  else
+    cmake --build "$dir" -- -j"$(nproc)"
+  fi
+  stage_done
+  stage "$name tests"
+  export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+  export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+  (cd "$dir" && ctest --output-on-failure -j"$(nproc)" ${label:+-L "$label"} -E docs_check \
+     --timeout 1500) || rc=$?
+  stage_done
+  return $rc
+}
+
 summary() {
   echo "==> stage times:"
   for t in "${timings[@]}"; do echo "    $t"; done
@@ -78,14 +105,38 @@ case "${1:-}" in
       --plugin-dir "$BUILD_DIR/lib/plugins" --data "$DATA_DIR"
     ;;
   test)
+    # Stages (MACHI_TEST_STAGES, default all): tests — the suite on the normal build; asan — the
+    # suite again under AddressSanitizer+UBSan, in the clang fuzz tree (build-fuzz, which the fuzz
+    # stage then reuses: one sanitizer build, not two); tsan — the concurrency-labelled tests under
+    # ThreadSanitizer (clang); fuzz — every libFuzzer harness for MACHI_FUZZ_SECONDS (30) each.
+    # A failing stage does not stop the next ones; the exit status is non-zero if any failed.
+    stages=" ${MACHI_TEST_STAGES:-tests asan tsan fuzz} "
+    suite_start=$(date +%s)
     install_packages
     install_node_tools
     build
-    stage "test"
     status=0
-    (cd "$BUILD_DIR" && ctest --output-on-failure -j"$(nproc)") || status=$?
-    stage_done
+    jobs=$(nproc)
+    if [[ $stages == *" tests "* ]]; then
+      stage "test"
+      (cd "$BUILD_DIR" && ctest --output-on-failure -j"$jobs") || status=$?
+      stage_done
+    fi
+    if [[ $stages == *" asan "* ]]; then
+      sanitized asan "$root/build-fuzz" "-DMACHI_FUZZ=ON" "" || status=$?
+    fi
+    if [[ $stages == *" tsan "* ]]; then
+      sanitized tsan "$root/build-tsan" "-DMACHI_SANITIZE=thread" concurrency || status=$?
+    fi
+    if [[ $stages == *" fuzz "* ]]; then
+      stage "fuzz smoke"
+      MACHI_FUZZ_BUILD_DIR="$root/build-fuzz" scripts/fuzz.sh "${MACHI_FUZZ_SECONDS:-30}" || status=$?
+      stage_done
+    fi
     summary
+    total=$(($(date +%s) - suite_start))
+    echo "==> total $((total / 60)) min $((total % 60)) s (budget: 60 min)"
+    [ "$total" -le 3600 ] || echo "==> over the CI time budget"
     exit $status
     ;;
   *)

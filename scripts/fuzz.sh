@@ -12,6 +12,7 @@ root=$(pwd)
 seconds=${1:-30}
 shift || true
 BUILD_DIR=${MACHI_FUZZ_BUILD_DIR:-$root/build-fuzz}
+export CCACHE_BASEDIR=$root CCACHE_NOHASHDIR=true  # as scripts/dev.sh
 all=(http manifest token garbage_import library_holdings childcare_files disaster_files)
 [ $# -gt 0 ] && harnesses=("$@") || harnesses=("${all[@]}")
 
