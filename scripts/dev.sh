@@ -9,7 +9,7 @@ root=$(pwd)
 
 BUILD_DIR=${MACHI_BUILD_DIR:-$root/build}
 # ccache keys on paths relative to the checkout, so a fresh clone (CI) reuses earlier objects.
-export CCACHE_BASEDIR=$root CCACHE_NOHASHDIR=true
+export CCACHE_BASEDIR=$root CCACHE_NOHASHDIR=true CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-20G}
 DATA_DIR=${MACHI_DATA_DIR:-$root/data}
 
 stage_start=0

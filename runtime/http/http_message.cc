@@ -3,11 +3,13 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <boost/url/parse_query.hpp>
+#include <machi/sdk/utf8.h>
 
 namespace machi {
 
 std::string json_error_body(std::string_view code, std::string_view message) {
-  boost::json::object error{{"code", code}, {"message", message}};
+  // Messages may quote what a client sent: repaired to well-formed UTF-8 so the body stays JSON.
+  boost::json::object error{{"code", code}, {"message", sdk::valid_utf8(message)}};
   return boost::json::serialize(boost::json::object{{"error", std::move(error)}});
 }
 
@@ -31,7 +33,7 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
   if (!params) return std::nullopt;
   for (auto param : *params) {
     if (param.key == name) {
-      return param.has_value ? param.value.decode() : std::string();
+      return param.has_value ? sdk::valid_utf8(param.value.decode()) : std::string();
     }
   }
   return std::nullopt;

@@ -64,7 +64,8 @@ HttpResponse json_error(unsigned status, std::string_view code, std::string_view
 // operator must never be cached).
 HttpResponse json_response(unsigned status, const boost::json::value& v);
 
-// The decoded value of the first `name` parameter in a raw query string ("a=1&b=x%20y").
+// The decoded value of the first `name` parameter in a raw query string ("a=1&b=x%20y"), as
+// well-formed UTF-8 (ill-formed bytes become U+FFFD).
 std::optional<std::string> query_param(std::string_view query, std::string_view name);
 
 }  // namespace machi

@@ -112,3 +112,26 @@ TEST_CASE("LocalizedText: a string or per-locale object with ja; falls back by l
   CHECK(problems[1].path == "/d");
   CHECK(problems[2].message == "is required");
 }
+
+TEST_CASE("valid_utf8 keeps well-formed text and replaces every ill-formed byte with U+FFFD") {
+  using machi::sdk::is_valid_utf8;
+  using machi::sdk::valid_utf8;
+  CHECK(valid_utf8("今宿町 abc") == "今宿町 abc");
+  CHECK(is_valid_utf8("\xf0\x9f\x97\xbe"));                          // U+1F5FE, four bytes
+  CHECK(valid_utf8("a\xff" "b") == "a\xef\xbf\xbd" "b");               // not a lead byte
+  CHECK(valid_utf8("\xe5\xb7") == "\xef\xbf\xbd\xef\xbf\xbd");    // truncated sequence
+  CHECK(valid_utf8("\xc0\xaf") == "\xef\xbf\xbd\xef\xbf\xbd");    // overlong '/'
+  CHECK_FALSE(is_valid_utf8("\xed\xa0\x80"));                        // a surrogate
+  CHECK_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));                   // above U+10FFFF
+  CHECK(is_valid_utf8(valid_utf8("\x80\xe3\x81\x82\xe3\x81")));
+}
+
+TEST_CASE("to_json_text writes valid JSON even for ill-formed strings and keys") {
+  boost::json::object o{{"message", "no area '\xe5\xb7\x9d\xe5' here"}, {"k\xff", 1}};
+  std::string text = machi::sdk::to_json_text(o);
+  boost::system::error_code ec;
+  auto back = boost::json::parse(text, ec);
+  REQUIRE_FALSE(ec);
+  CHECK(back.at("message").as_string() == "no area '\xe5\xb7\x9d\xef\xbf\xbd' here");
+  CHECK(back.as_object().contains("k\xef\xbf\xbd"));
+}

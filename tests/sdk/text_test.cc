@@ -86,3 +86,15 @@ TEST_CASE("csv_table: columns by folded alias in any order, short rows and unkno
   CHECK(c.back() == "c.csv: … and 7 more problems");
   CHECK(CsvTable("\xff\xfe", "b.csv", columns).problems().at(0).starts_with("b.csv: line 1: invalid"));
 }
+
+TEST_CASE("csv_table: a file that does not decode reports it, and asking for columns is safe") {
+  // Found by the disaster_files fuzz harness: has() read past an empty column map.
+  machi::sdk::CsvTable t(std::string_view("\x82\xa0\xff\xfe,\x80", 6), "sites.csv",
+                         {{"名称", {}, true}, {"緯度", {}, true}});
+  CHECK_FALSE(t.ok());
+  CHECK_FALSE(t.has(0));
+  CHECK_FALSE(t.has(1));
+  CHECK_FALSE(t.next());
+  REQUIRE(t.has_problems());
+  CHECK(t.problems()[0].starts_with("sites.csv: "));
+}

@@ -158,8 +158,8 @@ std::optional<Rules> parse_rules(std::string_view text, std::vector<ConfigProble
   if (!doc) return std::nullopt;
   Rules rules;
   RulesReader reader(problems);
+  size_t before = problems.size();  // before the reader: it reports a document that is no object
   ConfigReader r(*doc, problems);
-  size_t before = problems.size();
   r.integer("format", 1, 1, 1, true);
   rules.version = r.string("version", "", true);
   if (r.has("version") && rules.version.empty()) r.problem("version", "must be a non-empty string");

@@ -169,6 +169,15 @@ TEST_CASE("rules files: every problem with its JSON pointer, nothing half-read")
   REQUIRE(problems.size() == 1);
   CHECK(problems[0].message.find("invalid JSON") != std::string::npos);
 
+  // JSON that is not an object is refused, not read as rules without vaccines (found by the
+  // childcare_files fuzz harness: a file "10" was accepted).
+  for (const char* text : {"10", "[]", "\"rules\"", "null"}) {
+    problems.clear();
+    CHECK_FALSE(parse_rules(text, problems));
+    REQUIRE(problems.size() == 1);
+    CHECK(problems[0].message == "must be a JSON object");
+  }
+
   problems.clear();
   CHECK_FALSE(parse_rules(R"({"format": 2, "version": "x", "vaccines": [
     {"id": "a", "name": "A", "series": [{"id": "s", "doses": [

@@ -29,6 +29,7 @@ class CsvTable {
            bool allow_unknown_columns = false)
       : file_(std::move(file)), columns_(std::move(columns)), max_problems_(max_problems),
         allow_unknown_(allow_unknown_columns) {
+    at_.assign(columns_.size(), -1);  // has()/cell() are safe to ask even when nothing decodes
     try {
       text_ = decode_text(bytes, TextEncoding::kAuto);
     } catch (const std::exception& e) {
@@ -98,7 +99,6 @@ class CsvTable {
   }
 
   void read_header() {
-    at_.assign(columns_.size(), -1);
     try {
       if (!csv_->next(fields_)) {
         file_problem("the file is empty (expected a header row: " + std::string(columns_.front().name) +

@@ -3,6 +3,8 @@
 // first (so `machi check` can list them all).
 #pragma once
 
+#include "machi/sdk/utf8.h"
+
 #include <boost/json.hpp>
 
 #include <charconv>
@@ -182,7 +184,8 @@ class ConfigReader {
 // JSON text like boost::json::serialize, but with non-integer numbers in plain decimal notation
 // ("33.254", not "3.3254E1"): the shortest text that reads back as the same double (130.0 keeps
 // its ".0", so it stays a double for typed readers), which map clients and people reading
-// coordinates expect. Non-finite numbers become null.
+// coordinates expect. Non-finite numbers become null; strings and keys that are not well-formed
+// UTF-8 are repaired (U+FFFD), so the text is always valid JSON.
 inline void write_json(const boost::json::value& v, std::string& out) {
   switch (v.kind()) {
     case boost::json::kind::object: {
@@ -191,7 +194,7 @@ inline void write_json(const boost::json::value& v, std::string& out) {
       for (const auto& [key, item] : v.get_object()) {
         if (!first) out += ',';
         first = false;
-        out += boost::json::serialize(boost::json::string_view(key));
+        out += boost::json::serialize(boost::json::string_view(valid_utf8(key)));
         out += ':';
         write_json(item, out);
       }
@@ -225,6 +228,11 @@ inline void write_json(const boost::json::value& v, std::string& out) {
       }
       out += text;
       if (text.find('.') == std::string_view::npos && text != "null") out += ".0";  // reads back as a double
+      return;
+    }
+    case boost::json::kind::string: {
+      const auto& s = v.get_string();
+      out += is_valid_utf8(s) ? boost::json::serialize(s) : boost::json::serialize(boost::json::string_view(valid_utf8(s)));
       return;
     }
     default:

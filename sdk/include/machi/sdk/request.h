@@ -17,6 +17,7 @@
 
 #include "machi/sdk/host.h"
 #include "machi/sdk/json.h"
+#include "machi/sdk/utf8.h"
 
 namespace machi::sdk {
 
@@ -77,13 +78,14 @@ class Request {
     return std::nullopt;
   }
 
-  // Decoded query parameter (first occurrence).
+  // Decoded query parameter (first occurrence), as well-formed UTF-8 (ill-formed bytes become
+  // U+FFFD, so a value echoed into an answer keeps the answer valid JSON).
   std::optional<std::string> query_param(std::string_view name) const {
     auto params = boost::urls::parse_query(query());
     if (!params) return std::nullopt;
     for (auto param : *params) {
       std::string key = param.key.decode();
-      if (key == name) return param.has_value ? param.value.decode() : std::string();
+      if (key == name) return param.has_value ? valid_utf8(param.value.decode()) : std::string();
     }
     return std::nullopt;
   }
