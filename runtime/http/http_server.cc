@@ -189,6 +189,24 @@ void HttpServer::wait() {
     if (t.joinable()) t.join();
   }
   shared_->threads.clear();
+  // Connections still open at the drain deadline, and the operations they had pending: closed
+  // here, their aborted completions run on this thread so that each drops its session. Left
+  // pending, sessions and the server state they share would keep each other alive for good.
+  std::vector<std::shared_ptr<HttpSession>> sessions;
+  {
+    std::lock_guard lock(shared_->sessions_mutex);
+    for (auto& [raw, weak] : shared_->sessions) {
+      if (auto s = weak.lock()) sessions.push_back(std::move(s));
+    }
+  }
+  for (auto& s : sessions) close_now(s);
+  sessions.clear();
+  shared_->sweep_timer.cancel();
+  shared_->drain_timer.cancel();
+  shared_->accept_pause.cancel();
+  shared_->ioc.restart();
+  while (shared_->ioc.poll() > 0) {
+  }
 }
 
 void HttpServer::post(std::function<void()> task) { net::post(shared_->ioc, std::move(task)); }

@@ -58,6 +58,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     });
   }
 
+  void close_now() {
+    if (events_) return end_stream();
+    close();
+  }
+
   void close_if_overdue(std::chrono::steady_clock::time_point now) {
     if (now.time_since_epoch().count() < deadline_.load(std::memory_order_relaxed)) return;
     net::post(stream_.get_executor(), [self = shared_from_this()] { self->close(); });
@@ -243,6 +248,8 @@ void start_session(std::shared_ptr<HttpServer::Shared> shared, tcp::socket socke
 }
 
 void close_if_idle(const std::shared_ptr<HttpSession>& session) { session->close_if_idle(); }
+
+void close_now(const std::shared_ptr<HttpSession>& session) { session->close_now(); }
 
 void close_if_overdue(const std::shared_ptr<HttpSession>& session,
                       std::chrono::steady_clock::time_point now) {

@@ -41,6 +41,8 @@ void start_session(std::shared_ptr<HttpServer::Shared> shared,
 // Closes the connection if it is waiting for a request (drain); otherwise it closes after its
 // current response.
 void close_if_idle(const std::shared_ptr<HttpSession>& session);
+// Closes the connection at once (only once the I/O threads have stopped).
+void close_now(const std::shared_ptr<HttpSession>& session);
 // Closes the connection if its current deadline (idle, read or write) has passed.
 void close_if_overdue(const std::shared_ptr<HttpSession>& session,
                       std::chrono::steady_clock::time_point now);

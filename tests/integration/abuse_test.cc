@@ -110,7 +110,8 @@ TEST_CASE("pipelined requests are answered in order; garbage after them gets one
   std::string pipelined;
   for (int i = 0; i < 20; ++i) pipelined += "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n";
   pipelined += "GET /api/v1/apps HTTP/1.1\r\nHost: localhost\r\n\r\n";
-  pipelined += std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 not http at all\r\n\r\n", 34);
+  static const char kTlsHello[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 not http at all\r\n\r\n";
+  pipelined += std::string(kTlsHello, sizeof kTlsHello - 1);  // a TLS ClientHello's start, then text
   pipelined += "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n";  // after the garbage: never read
   std::string r = raw_exchange(s.port(), pipelined);
   CHECK(count_of(r, "HTTP/1.1 200") == 21);

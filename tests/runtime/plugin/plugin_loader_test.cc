@@ -123,5 +123,10 @@ TEST_CASE("without the version script, two versions share STB_GNU_UNIQUE state")
   auto v2 = h.instance(fixture("leaky_v2"), "l2");
   auto a2 = test::body_json(test::call(*v2, test::make_request("GET", "/")));
   CHECK(a2.at("built").as_string() == "v2");
-  CHECK(a2.at("answer").as_string() == "v1");  // v2's code reads v1's static
+#if defined(__clang__)
+  // clang (the sanitizer and fuzz builds) emits no STB_GNU_UNIQUE symbols: each copy keeps its own.
+  CHECK(a2.at("answer").as_string() == "v2");
+#else
+  CHECK(a2.at("answer").as_string() == "v1");  // g++: v2's code reads v1's static
+#endif
 }
