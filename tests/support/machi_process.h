@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -47,6 +48,7 @@ class MachiProcess {
     std::fflush(nullptr);  // or the child writes the parent's buffered output again
     pid_ = fork();
     if (pid_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);  // a test that dies (a crash, a sanitizer abort) leaves no server behind
       std::string log = (dir / "machi.log").string();
       if (!freopen(log.c_str(), "a", stdout) || !freopen(log.c_str(), "a", stderr)) _exit(126);
       if (options.nofile > 0) {
