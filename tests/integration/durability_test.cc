@@ -23,6 +23,7 @@
 #include "tests/support/http_client.h"
 #include "tests/support/machi_process.h"
 #include "tests/support/scratch_dir.h"
+#include "tests/support/test_server.h"
 #include "tests/support/test_verifier.h"
 
 using namespace machi;
@@ -77,14 +78,6 @@ std::vector<std::string> integrity_problems(const std::filesystem::path& dir, si
   return problems;
 }
 
-int staff_add(const ScratchDir& dir, const std::string& login, const std::string& role) {
-  std::string command = std::string(MACHI_BINARY) + " staff add --manifest " + (dir / "m.json").string() +
-                        " --data " + (dir / "data").string() + " --login " + login + " --role " + role + " >/dev/null";
-  FILE* pipe = popen(command.c_str(), "w");
-  std::fputs("staff password 1\n", pipe);
-  return pclose(pipe);
-}
-
 std::string manifest(const TestVerifier& verifier) {
   json::object m = json::parse(R"({"municipality": "demo", "name": "Demo", "public_url": "https://localhost",
     "hostnames": ["localhost"], "timezone": "Asia/Tokyo", "staff_roles": ["library", "shelter"],
@@ -125,8 +118,8 @@ TEST_CASE("kill -9 under a steady write load, 20 rounds: acknowledged writes sur
   ScratchDir dir;
   TestVerifier verifier;
   std::ofstream(dir / "m.json") << manifest(verifier);
-  REQUIRE(staff_add(dir, "desk@library.example", "library") == 0);
-  REQUIRE(staff_add(dir, "shelter@city.example", "shelter") == 0);
+  REQUIRE(staff_add(dir.path(), "desk@library.example", "library") == 0);
+  REQUIRE(staff_add(dir.path(), "shelter@city.example", "shelter") == 0);
   uint16_t port = free_port();
   MachiProcessOptions options;
   options.plugin_dir = MACHI_PLUGIN_DIR;

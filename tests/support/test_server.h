@@ -89,15 +89,19 @@ inline std::string manifest_json(const std::string& id, const std::string& host,
          R"("], "timezone": "Asia/Tokyo", "mini_apps": [)" + apps + "]}";
 }
 
-// Creates a staff account with the real `machi staff add` on the server's manifest "m.json" and
-// data directory; its password is "staff password 1". Returns the command's exit status.
-inline int staff_add(TestServer& s, const std::string& login, const std::string& role) {
-  std::string command = std::string(MACHI_BINARY) + " staff add --manifest " + (s.dir / "m.json").string() +
-                        " --data " + (s.dir / "data").string() + " --login " + login + " --role " + role;
+// Creates a staff account with the real `machi staff add` on <dir>/m.json and <dir>/data; its
+// password is "staff password 1". Returns the command's exit status.
+inline int staff_add(const std::filesystem::path& dir, const std::string& login, const std::string& role) {
+  std::string command = std::string(MACHI_BINARY) + " staff add --manifest " + (dir / "m.json").string() +
+                        " --data " + (dir / "data").string() + " --login " + login + " --role " + role;
   FILE* pipe = popen(command.c_str(), "w");
   std::fputs("staff password 1\n", pipe);
   int status = pclose(pipe);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+// The same on a TestServer's manifest and data directory.
+inline int staff_add(TestServer& s, const std::string& login, const std::string& role) {
+  return staff_add(s.dir.path(), login, role);
 }
 
 }  // namespace machi::test
