@@ -84,7 +84,7 @@ Result<std::shared_ptr<const Principal>> MunicipalityIdentity::authenticate(
     return v && v->is_string() ? std::string(v->as_string()) : std::string();
   };
   auto p = std::make_shared<Principal>(
-      Principal{issuer, text("sub"), text("assurance"), text("locale"), text("audience"), {}});
+      Principal{issuer, text("sub"), text("assurance"), text("locale"), text("audience"), {}, {}});
   if (const boost::json::value* roles = claims->if_contains("roles"); roles && roles->is_array()) {
     for (const auto& r : roles->as_array()) {
       if (r.is_string()) p->roles.emplace_back(r.as_string());
@@ -118,6 +118,31 @@ std::string MunicipalityIdentity::pairwise_subject(std::string_view mount_id,
   if (account && !accounts_->remember_subject(mount_id, subject, account->id)) return subject;
   pairwise_.insert(key, subject, INT64_MAX);
   return subject;
+}
+
+std::shared_ptr<const machi_claims> ClaimsMemo::find(const void* mount, uint64_t snapshot,
+                                                     uint64_t disclosure) const {
+  std::lock_guard lock(mutex_);
+  for (const Entry& e : entries_) {
+    if (e.mount == mount && e.snapshot == snapshot) {
+      return e.disclosure == disclosure ? e.claims : nullptr;
+    }
+  }
+  return nullptr;
+}
+
+void ClaimsMemo::store(const void* mount, uint64_t snapshot, uint64_t disclosure,
+                       std::shared_ptr<const machi_claims> claims) const {
+  std::lock_guard lock(mutex_);
+  for (Entry& e : entries_) {
+    if (e.mount == mount && e.snapshot == snapshot) {
+      // A view built under an older generation never replaces a newer one.
+      if (disclosure >= e.disclosure) e = {mount, snapshot, disclosure, std::move(claims)};
+      return;
+    }
+  }
+  entries_[next_] = {mount, snapshot, disclosure, std::move(claims)};
+  next_ = (next_ + 1) % entries_.size();
 }
 
 VerifyRules MunicipalityIdentity::access_token_rules(const std::string& issuer) {
@@ -229,7 +254,7 @@ MunicipalityIdentity::Caller MunicipalityIdentity::authenticate_request(
   if (!account) return {401, "invalid session: the account no longer exists", {}};
   auto p = std::make_shared<const Principal>(Principal{issuer, account->public_id, account->assurance,
                                                        account->language, account->audience,
-                                                       accounts_->roles(account->id)});
+                                                       accounts_->roles(account->id), {}});
   return {200, "", std::move(p)};
 }
 

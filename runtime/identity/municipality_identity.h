@@ -4,12 +4,16 @@
 // Thread-safety: thread-safe (KeyStore is).
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <string_view>
 #include <string>
 #include <vector>
 
+#include "machi/plugin_api.h"
 #include "runtime/identity/account_store.h"
 #include "runtime/identity/jwt.h"
 #include "runtime/identity/key_store.h"
@@ -25,6 +29,36 @@ inline constexpr std::chrono::seconds kKeyRetention{std::chrono::hours(24)};
 inline constexpr const char* kAccessTokenType = "at+jwt";
 inline constexpr const char* kAccessTokenAudience = "machi";
 
+// The claims views already built for one principal, one per mini-app, so the requests made with
+// one token build each view once. A view is filed under the mounted mini-app it was built for
+// (`mount`: its address in `snapshot`, the manifest snapshot's generation, which together name
+// the mini-app and its grants) and holds while the identity's disclosure generation (bumped by
+// every consent, profile or verification change) is the one it was built under. Entries live in
+// the principal itself (no further allocation to chase); a ninth mini-app replaces the oldest
+// entry. A copy starts empty. Thread-safety: thread-safe.
+class ClaimsMemo {
+ public:
+  ClaimsMemo() = default;
+  ClaimsMemo(const ClaimsMemo&) {}
+  ClaimsMemo& operator=(const ClaimsMemo&) { return *this; }
+
+  std::shared_ptr<const machi_claims> find(const void* mount, uint64_t snapshot,
+                                           uint64_t disclosure) const;
+  void store(const void* mount, uint64_t snapshot, uint64_t disclosure,
+             std::shared_ptr<const machi_claims> claims) const;
+
+ private:
+  struct Entry {
+    const void* mount = nullptr;
+    uint64_t snapshot = 0;
+    uint64_t disclosure = 0;
+    std::shared_ptr<const machi_claims> claims;
+  };
+  mutable std::mutex mutex_;
+  mutable std::array<Entry, 8> entries_;
+  mutable size_t next_ = 0;  // the entry a new mini-app takes
+};
+
 // Who a verified access token speaks for. Carried in the token, so routing a request to a
 // mini-app needs no database read.
 struct Principal {
@@ -34,6 +68,7 @@ struct Principal {
   std::string locale;
   std::string audience;   // "resident" or "visitor"
   std::vector<std::string> roles;  // staff roles; empty for residents
+  ClaimsMemo claims_memo;          // shared with the token cache, like the principal
 };
 
 class MunicipalityIdentity {

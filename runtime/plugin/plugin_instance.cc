@@ -111,7 +111,7 @@ uint64_t PluginInstance::handle_request(const PluginRequest& request, Done done)
   abi.body = view_of(request.body);
   abi.headers = headers.data();
   abi.header_count = headers.size();
-  abi.claims = &request.claims;
+  abi.claims = &request.claims_view();
   abi.request_id = view_of(request.request_id);
 
   clear_hook_error();

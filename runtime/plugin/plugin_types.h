@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string_view>
 #include <string>
 #include <utility>
@@ -32,7 +33,11 @@ struct PluginRequest {
   std::string query;
   std::string body;
   HeaderList headers;      // names lower-case; filtered before the plugin sees them
+  // The claims view: `shared_claims` when set (the runtime's view, built once per resident and
+  // mini-app and shared by their requests), else `claims` (built for this request alone).
   Claims claims;
+  std::shared_ptr<const Claims> shared_claims;
+  const Claims& claims_view() const { return shared_claims ? *shared_claims : claims; }
   std::string request_id;
   CardResolver resolve_card;  // empty unless the request comes from staff
 };

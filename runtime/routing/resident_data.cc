@@ -108,20 +108,26 @@ std::vector<HomeEntry> home_entries(const MunicipalitySnapshot& m, const identit
 
 }  // namespace
 
-Claims claims_for(const MunicipalitySnapshot& m, const MountedApp& app, const identity::Principal& caller) {
-  Claims claims;
-  claims.values[MACHI_CLAIM_SUBJECT] = m.identity->pairwise_subject(app.entry.id, caller.public_id);
-  claims.values[MACHI_CLAIM_ASSURANCE] = caller.assurance == "verified" ? "verified" : "self-registered";
-  if (!caller.locale.empty()) claims.values[MACHI_CLAIM_LOCALE] = caller.locale;
-  claims.values[MACHI_CLAIM_AUDIENCE] = caller.audience;
+std::shared_ptr<const Claims> claims_for(const MunicipalitySnapshot& m, const MountedApp& app,
+                                        const identity::Principal& caller) {
+  // Read before the account data, so a change racing with this build leaves the view stale
+  // under an old generation, never current.
+  uint64_t generation = m.identity->accounts().disclosure_generation();
+  if (auto memo = caller.claims_memo.find(&app, m.generation, generation)) return memo;
+  auto claims = std::make_shared<Claims>();
+  claims->values[MACHI_CLAIM_SUBJECT] = m.identity->pairwise_subject(app.entry.id, caller.public_id);
+  claims->values[MACHI_CLAIM_ASSURANCE] = caller.assurance == "verified" ? "verified" : "self-registered";
+  if (!caller.locale.empty()) claims->values[MACHI_CLAIM_LOCALE] = caller.locale;
+  claims->values[MACHI_CLAIM_AUDIENCE] = caller.audience;
   if (!caller.roles.empty()) {
     json::array roles;
     for (const auto& r : caller.roles) roles.emplace_back(r);
-    claims.values[MACHI_CLAIM_ROLES] = json::serialize(roles);
+    claims->values[MACHI_CLAIM_ROLES] = json::serialize(roles);
   }
   for (auto& [name, value] : m.identity->disclosed_claims(caller.public_id, app.entry.id, app.entry.grants)) {
-    claims.values[name] = std::move(value);
+    claims->values[name] = std::move(value);
   }
+  caller.claims_memo.store(&app, m.generation, generation, claims);
   return claims;
 }
 
@@ -133,12 +139,12 @@ HttpResponse handle_info_cards(const MunicipalitySnapshot& m, const identity::Ac
                    std::all_of(locale.begin(), locale.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; });
   if (!locale_ok) return json_error(400, "invalid_locale", "?locale= is a language tag such as ja, en or ja-Hira");
   identity::Principal caller{m.manifest.public_url, account.public_id, account.assurance, account.language,
-                             account.audience, m.identity->accounts().roles(account.id)};
+                             account.audience, m.identity->accounts().roles(account.id), {}};
   json::array cards, unavailable;
   for (const HomeEntry& e : home_entries(m, account)) {
     if (e.hidden) continue;
     auto app = m.find(e.id);
-    auto card = app->instance->info_card(claims_for(m, *app, caller), locale);
+    auto card = app->instance->info_card(*claims_for(m, *app, caller), locale);
     if (!card) {
       log_line(LogLevel::kWarn, "cards", "info card failed", {{"mini_app", e.id}, {"error", card.error()}});
       unavailable.emplace_back(e.id);

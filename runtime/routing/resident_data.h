@@ -25,7 +25,10 @@ HttpResponse handle_home_order(const MunicipalitySnapshot& m, const identity::Ac
 
 // The claims a mini-app receives for a signed-in caller: its pairwise subject, assurance level,
 // locale, audience, staff roles, and the claims it was granted and the resident consented to.
-Claims claims_for(const MunicipalitySnapshot& m, const MountedApp& app, const identity::Principal& caller);
+// Built once per principal and mini-app (Principal::claims_memo) and shared by later requests
+// until a consent, profile or grant changes.
+std::shared_ptr<const Claims> claims_for(const MunicipalitySnapshot& m, const MountedApp& app,
+                                        const identity::Principal& caller);
 
 // GET /api/v1/me/cards[?locale=]: the information cards of the resident's visible mini-apps (home
 // order, hidden ones left out), each asked through the ABI's on_info_card with that mini-app's

@@ -391,7 +391,8 @@ void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
                             "no mini-app '" + std::string(id) + "' is enabled here"));
   }
   // Who is asking: a bearer token becomes a claims view; the token itself never goes further.
-  Claims claims;
+  std::shared_ptr<const Claims> claims;
+  bool staff = false;
   std::string caller_public_id;  // the signed-in account behind the request, if any
   auto caller = m->identity->authenticate_request(request.header("authorization"),
                                                   request.header("cookie"),
@@ -408,10 +409,11 @@ void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
     const identity::Principal* principal = caller.principal.get();
     caller_public_id = principal->public_id;
     claims = claims_for(*m, *app, *principal);
+    staff = !principal->roles.empty();
   }
   // Staff may resolve a scanned citizen card to this mini-app's subject (ABI 1.1 card_resolve).
   CardResolver resolve_card;
-  if (claims.values.count(MACHI_CLAIM_ROLES)) {
+  if (staff) {
     resolve_card = [identity = m->identity, issuer = m->manifest.public_url, mount = app->entry.id,
                     staff = caller_public_id](std::string_view card, std::string& out) {
       auto resident = identity::redeem_citizen_card(*identity, card, issuer);
@@ -447,7 +449,7 @@ void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
   plugin_request.body = std::move(request.body);
   plugin_request.headers = std::move(request.headers);  // filtered again by the instance
   plugin_request.request_id = call->request_id();
-  plugin_request.claims = std::move(claims);
+  plugin_request.shared_claims = std::move(claims);
   plugin_request.resolve_card = std::move(resolve_card);
 
   auto run = [](const std::shared_ptr<Call>& call, const PluginRequest& plugin_request) {

@@ -407,6 +407,38 @@ TEST_CASE("consent: a mini-app gets granted claims only after the resident accep
   CHECK(whoami("notes-a").contains("sub"));
 }
 
+TEST_CASE("consent: the claims a token's requests carry follow profile and manifest changes at once") {
+  // The runtime builds a principal's claims view once per mini-app and reuses it: every change
+  // to what the mini-app may see must reach the next request made with the same token.
+  TestServer s;
+  auto apps = [](const char* grants) {
+    return std::string(R"({"id": "notes-a", "name": "A", "plugin": "notes.so", "grants": )") + grants + "}";
+  };
+  REQUIRE(s.load("m.json", manifest_json("demo", "localhost", apps(R"(["name", "district"])"))).empty());
+  HttpClient c(s.port());
+  std::string token(register_account(c, "memo@example.jp").at("access_token").as_string());
+  auto whoami = [&] { return parse(get(c, "/apps/notes-a/whoami", token)).as_object(); };
+  std::string subject(whoami().at("sub").as_string());
+  REQUIRE(c.request("PUT", "/api/v1/me/consents/notes-a", "localhost", {{"Authorization", "Bearer " + token}},
+                    R"({"claims": ["name", "district"]})").status == 200);
+  CHECK(whoami().at("name").as_string() == "佐賀 花子");
+
+  // A profile change: the next request sees the new display name.
+  REQUIRE(c.request("PATCH", "/api/v1/me", "localhost", {{"Authorization", "Bearer " + token}},
+                    R"({"display_name": "佐賀 次郎"})").status == 200);
+  CHECK(whoami().at("name").as_string() == "佐賀 次郎");
+
+  // The municipality withdraws a grant: the next request no longer carries it, though the
+  // resident's consent still lists it; the pairwise subject does not change.
+  REQUIRE(s.load("m.json", manifest_json("demo", "localhost", apps(R"(["district"])"))).empty());
+  auto after = whoami();
+  CHECK_FALSE(after.contains("name"));
+  CHECK(after.at("sub").as_string() == subject);
+  // And grants it again: the accepted consent applies again.
+  REQUIRE(s.load("m.json", manifest_json("demo", "localhost", apps(R"(["name", "district"])"))).empty());
+  CHECK(whoami().at("name").as_string() == "佐賀 次郎");
+}
+
 TEST_CASE("home order: the resident's order survives the municipality's changes") {
   TestServer s;
   auto apps = [](bool a_enabled, bool with_d) {
