@@ -200,6 +200,15 @@ void read_mini_app(const json::value& item, size_t index, std::vector<ManifestPr
   e.deadline = std::chrono::milliseconds(r.integer("deadline_ms", 5000, 10, 120000));
   e.concurrency = static_cast<int>(r.integer("concurrency", 64, 1, 100000));
   e.job_quota = r.integer("job_quota", 500000, 0, 10000000);
+  if (const json::value* breaker = r.find("breaker", false)) {
+    if (!breaker->is_object()) {
+      r.problem("breaker", "must be an object such as {\"failures\": 5, \"open_ms\": 10000}");
+    } else {
+      Reader b(breaker->as_object(), at + "/breaker", problems);
+      e.breaker_failures = static_cast<int>(b.integer("failures", 5, 0, 10000));
+      e.breaker_open = std::chrono::milliseconds(b.integer("open_ms", 10000, 100, 3600000));
+    }
+  }
   e.grants = r.strings("grants", false, valid_grant, "is not a grantable claim (see docs/manifest.md)");
   if (std::string dir = r.string("data_dir", false); !dir.empty()) {
     std::filesystem::path path(dir);

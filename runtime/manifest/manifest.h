@@ -28,6 +28,11 @@ struct MiniAppEntry {
   bool for_visitors = false;  // audience "visitors": the visitor home, no account needed
   std::chrono::milliseconds deadline{5000};
   int concurrency = 64;       // in-flight requests to this mini-app at most (503 beyond)
+  // Circuit breaker: after `breaker_failures` failed calls in a row (5xx from the plugin or a
+  // missed deadline; 0 = never open) the mini-app is cut off (503) for `breaker_open`, then one
+  // trial request decides whether it closes again.
+  int breaker_failures = 5;
+  std::chrono::milliseconds breaker_open{10000};
   int64_t job_quota = 500000;  // scheduled jobs its instance may keep (host schedule refuses beyond)
   std::vector<std::string> grants;  // claim names this mini-app may receive
   std::string config_json = "{}";

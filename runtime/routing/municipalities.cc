@@ -56,6 +56,7 @@ std::shared_ptr<const MunicipalitySnapshot> Municipalities::build(
 
     auto mounted = std::make_shared<MountedApp>();
     mounted->entry = entry;
+    mounted->metrics = metrics_.app(manifest.municipality_id, entry.id);
     std::shared_ptr<const MountedApp> old = previous ? previous->find(entry.id) : nullptr;
     if (old && old->instance->plugin().sha256 == plugin.value()->sha256 &&
         old->entry.config_json == entry.config_json &&
@@ -64,6 +65,10 @@ std::shared_ptr<const MunicipalitySnapshot> Municipalities::build(
         previous->manifest.timezone == manifest.timezone) {
       mounted->instance = old->instance;  // unchanged: keep serving on the same instance
       mounted->in_flight = old->in_flight;
+      bool same_breaker = old->entry.breaker_failures == entry.breaker_failures &&
+                          old->entry.breaker_open == entry.breaker_open;
+      mounted->breaker = same_breaker ? old->breaker
+                                      : std::make_shared<CircuitBreaker>(entry.breaker_failures, entry.breaker_open);
     } else {
       InstanceOptions options;
       options.municipality_id = manifest.municipality_id;
@@ -87,6 +92,7 @@ std::shared_ptr<const MunicipalitySnapshot> Municipalities::build(
       }
       mounted->instance = std::shared_ptr<PluginInstance>(std::move(instance).value());
       mounted->in_flight = std::make_shared<std::atomic<int>>(0);
+      mounted->breaker = std::make_shared<CircuitBreaker>(entry.breaker_failures, entry.breaker_open);
     }
     snapshot->apps.push_back(std::move(mounted));
   }

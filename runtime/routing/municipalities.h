@@ -20,6 +20,8 @@
 #include "runtime/manifest/manifest.h"
 #include "runtime/plugin/plugin_instance.h"
 #include "runtime/plugin/plugin_loader.h"
+#include "runtime/metrics/metrics.h"
+#include "runtime/routing/circuit_breaker.h"
 
 namespace machi {
 
@@ -27,6 +29,8 @@ struct MountedApp {
   MiniAppEntry entry;
   std::shared_ptr<PluginInstance> instance;
   std::shared_ptr<std::atomic<int>> in_flight;  // shared by snapshots that keep the instance
+  std::shared_ptr<CircuitBreaker> breaker;      // likewise (a new instance starts closed)
+  std::shared_ptr<metrics::AppMetrics> metrics;  // kept for the mount id for good
 };
 
 struct MunicipalitySnapshot {
@@ -66,6 +70,7 @@ class Municipalities {
   std::vector<std::filesystem::path> manifest_files() const;
   const std::vector<std::filesystem::path>& plugin_dirs() const { return options_.plugin_dirs; }
   LiveHub* live() const { return options_.live; }
+  metrics::Registry& metrics() { return metrics_; }
 
  private:
   struct Entry {
@@ -86,6 +91,7 @@ class Municipalities {
   std::map<std::string, std::shared_ptr<const MunicipalitySnapshot>, std::less<>> hosts_;
   std::map<std::string, std::shared_ptr<identity::MunicipalityIdentity>> identities_;
   uint64_t next_generation_ = 1;
+  metrics::Registry metrics_;
 };
 
 }  // namespace machi

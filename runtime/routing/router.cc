@@ -42,13 +42,20 @@ HttpResponse from_plugin(PluginResponse p, const std::string& request_id) {
 }
 
 // One call into a mini-app: answered once (by the plugin or by the deadline); its concurrency
-// slot is given back only when the answer is out *and* the hook has returned.
+// slot is given back only when the answer is out *and* the hook has returned. The answer is
+// counted in the mini-app's metrics and its outcome in the mini-app's circuit breaker.
 class Call {
  public:
-  Call(std::shared_ptr<const MountedApp> app, HttpReply reply, std::string request_id)
-      : app_(std::move(app)), reply_(std::move(reply)), request_id_(std::move(request_id)) {}
+  // Where an answer comes from: the plugin, the runtime's deadline, or a refusal before the
+  // plugin was called (no outcome for the breaker).
+  enum class Origin { kPlugin, kDeadline, kRefused };
 
-  void answer(HttpResponse response) {
+  Call(std::shared_ptr<const MountedApp> app, HttpReply reply, std::string request_id,
+       std::chrono::steady_clock::time_point start, CircuitBreaker::Ticket ticket)
+      : app_(std::move(app)), reply_(std::move(reply)), request_id_(std::move(request_id)),
+        start_(start), ticket_(ticket) {}
+
+  void answer(HttpResponse response, Origin origin = Origin::kPlugin) {
     HttpReply reply;
     CancelTask cancel;
     {
@@ -57,6 +64,18 @@ class Call {
       answered_ = true;
       reply = std::move(reply_);  // the reply holds the connection: let go of it once used
       cancel = std::move(cancel_deadline_);
+    }
+    auto now = std::chrono::steady_clock::now();
+    metrics::AppMetrics& metrics = *app_->metrics;
+    metrics.responses.count(response.status);
+    metrics.duration.observe(now - start_);
+    if (origin == Origin::kRefused) {
+      app_->breaker->release(ticket_);
+    } else {
+      bool failed = origin == Origin::kDeadline || response.status >= 500;
+      if (failed) metrics.failures.fetch_add(1, std::memory_order_relaxed);
+      if (origin == Origin::kDeadline) metrics.deadline_hits.fetch_add(1, std::memory_order_relaxed);
+      app_->breaker->record(ticket_, !failed, now);
     }
     reply(std::move(response));
     if (cancel) cancel();
@@ -91,7 +110,8 @@ class Call {
     answer(json_error(504, "deadline_exceeded", "the mini-app '" + app_->entry.id +
                                                     "' did not answer within " +
                                                     std::to_string(app_->entry.deadline.count()) +
-                                                    " ms (request " + request_id_ + ")"));
+                                                    " ms (request " + request_id_ + ")"),
+           Origin::kDeadline);
   }
   const std::string& request_id() const { return request_id_; }
   const MountedApp& app() const { return *app_; }
@@ -108,6 +128,8 @@ class Call {
   std::shared_ptr<const MountedApp> app_;  // keeps the instance alive until the call is over
   HttpReply reply_;
   std::string request_id_;
+  std::chrono::steady_clock::time_point start_;
+  CircuitBreaker::Ticket ticket_;
   std::mutex mutex_;
   bool answered_ = false;
   bool hook_returned_ = false;
@@ -115,6 +137,14 @@ class Call {
   uint64_t token_ = 0;
   CancelTask cancel_deadline_;
 };
+
+// Answers a request for a mini-app that never reaches its plugin, counted in its metrics.
+void answer_unsent(const MountedApp& app, std::chrono::steady_clock::time_point start, HttpReply& reply,
+                   HttpResponse response) {
+  app.metrics->responses.count(response.status);
+  app.metrics->duration.observe(std::chrono::steady_clock::now() - start);
+  reply(std::move(response));
+}
 
 }  // namespace
 
@@ -145,6 +175,16 @@ std::string Router::next_request_id() {
 
 void Router::handle(HttpRequest request, HttpReply reply) {
   const std::string& path = request.path;
+  if (!path.starts_with("/apps/")) {
+    // Requests for a mini-app are measured per mini-app (to_mini_app); the rest by route class.
+    auto& route = municipalities_.metrics().route(metrics::classify_route(path));
+    reply = [inner = std::move(reply), &route, start = std::chrono::steady_clock::now()](HttpResponse r) {
+      route.responses.count(r.status);
+      route.duration.observe(std::chrono::steady_clock::now() - start);
+      inner(std::move(r));
+    };
+  }
+  if (path == "/metrics") return metrics_endpoint(request, reply);
   if (path == "/healthz") {
     return reply(json_ok(json::object{{"status", "ok"}}));
   }
@@ -260,6 +300,13 @@ void Router::to_auth_api(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
                                                      m->manifest, *account, request,
                                                      std::string_view(path).substr(21)));
     }
+    if (path == "staff/status") {
+      HttpResponse error;
+      auto staff = auth_.staff_account(request, *m->identity, issuer, error, {kOperatorRole});
+      if (!staff) return reply(std::move(error));
+      if (request.method != "GET") return reply(json_error(405, "method_not_allowed", "use GET"));
+      return reply(status_report(*m));
+    }
     if (path == "staff/broadcasts" || path.starts_with("staff/broadcasts/")) {
       HttpResponse error;
       auto staff = auth_.staff_account(request, *m->identity, issuer, error, {notify::kBroadcastRole});
@@ -347,6 +394,95 @@ void Router::authorization_server_metadata(const MunicipalitySnapshot& m, HttpRe
   reply(std::move(r));
 }
 
+namespace {
+
+bool is_loopback(std::string_view address) {
+  return address.starts_with("127.") || address == "::1" || address.starts_with("::ffff:127.");
+}
+
+}  // namespace
+
+void Router::metrics_endpoint(const HttpRequest& request, HttpReply& reply) {
+  if (request.method != "GET") return reply(json_error(405, "method_not_allowed", "use GET"));
+  if (!is_loopback(request.remote_address)) {
+    return reply(json_error(403, "forbidden",
+                            "/metrics is served to loopback clients only: scrape it from the host "
+                            "(docs/operations.md)"));
+  }
+  std::string out = municipalities_.metrics().render();
+  WorkerPool::Stats stats = pool_.stats();
+  metrics::render_single(out, "machi_worker_pool_workers", "gauge", "Worker threads.", stats.workers);
+  metrics::render_single(out, "machi_worker_pool_busy", "gauge", "Workers running a task.", stats.busy);
+  metrics::render_single(out, "machi_worker_pool_queued", "gauge", "Tasks waiting for a worker.", stats.queued);
+  metrics::render_single(out, "machi_worker_pool_stuck", "gauge",
+                         "Workers busy past the stuck threshold.", static_cast<double>(stats.stuck.size()));
+  if (LiveHub* live = municipalities_.live()) {
+    metrics::render_single(out, "machi_live_subscribers", "gauge",
+                           "Live clients (server-sent event streams) connected.",
+                           static_cast<double>(live->subscribers()));
+  }
+  std::string in_flight, breaker, healthy;
+  for (const auto& m : municipalities_.all()) {
+    for (const auto& app : m->apps) {
+      std::string labels = "{municipality=\"" + metrics::label_value(m->manifest.municipality_id) +
+                           "\",mini_app=\"" + metrics::label_value(app->entry.id) + "\"}";
+      in_flight += "machi_mini_app_in_flight" + labels + " " + std::to_string(app->in_flight->load()) + "\n";
+      auto state = app->breaker->state(std::chrono::steady_clock::now());
+      breaker += "machi_mini_app_breaker_state" + labels + " " + std::to_string(static_cast<int>(state)) + "\n";
+      healthy += "machi_mini_app_healthy" + labels + " " + (app->instance->healthy() ? "1" : "0") + "\n";
+    }
+  }
+  out += "# HELP machi_mini_app_in_flight Requests a mini-app is handling now.\n"
+         "# TYPE machi_mini_app_in_flight gauge\n" + in_flight;
+  out += "# HELP machi_mini_app_breaker_state Circuit breaker: 0 closed, 1 open, 2 half-open.\n"
+         "# TYPE machi_mini_app_breaker_state gauge\n" + breaker;
+  out += "# HELP machi_mini_app_healthy Whether the mini-app's instance reports healthy (1) or not (0).\n"
+         "# TYPE machi_mini_app_healthy gauge\n" + healthy;
+  HttpResponse r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = std::move(out);
+  r.headers.emplace_back("cache-control", "no-store");
+  reply(std::move(r));
+}
+
+HttpResponse Router::status_report(const MunicipalitySnapshot& m) {
+  auto now = std::chrono::steady_clock::now();
+  json::array apps;
+  for (const auto& app : m.apps) {
+    const metrics::AppMetrics& counts = *app->metrics;
+    HealthReport health = app->instance->health();
+    json::object responses;
+    for (int c = 1; c <= 5; ++c) responses[std::to_string(c) + "xx"] = counts.responses.of_class(c);
+    auto state = app->breaker->state(now);
+    json::object breaker{{"state", CircuitBreaker::name(state)},
+                         {"failures_in_a_row", app->breaker->failures_in_a_row()},
+                         {"times_opened", app->breaker->times_opened()},
+                         {"retry_after_ms", app->breaker->retry_after(now).count()}};
+    json::object entry{{"id", app->entry.id},
+                       {"plugin", app->instance->plugin().id},
+                       {"version", app->instance->plugin().version},
+                       {"healthy", health.healthy},
+                       {"in_flight", app->in_flight->load()},
+                       {"responses", std::move(responses)},
+                       {"failures", counts.failures.load()},
+                       {"deadline_hits", counts.deadline_hits.load()},
+                       {"rejected", json::object{{"busy", counts.busy_rejections.load()},
+                                                 {"breaker", counts.breaker_rejections.load()},
+                                                 {"shed", counts.shed.load()}}},
+                       {"breaker", std::move(breaker)}};
+    if (!health.healthy) entry["reason"] = health.reason;
+    apps.push_back(std::move(entry));
+  }
+  WorkerPool::Stats stats = pool_.stats();
+  return json_ok(json::object{{"municipality", m.manifest.municipality_id},
+                              {"generation", m.generation},
+                              {"mini_apps", std::move(apps)},
+                              {"workers", json::object{{"total", stats.workers},
+                                                       {"busy", stats.busy},
+                                                       {"queued", stats.queued},
+                                                       {"stuck", static_cast<uint64_t>(stats.stuck.size())}}}});
+}
+
 void Router::readiness(HttpReply& reply) {
   bool ready = true;
   json::array municipalities;
@@ -385,6 +521,7 @@ void Router::readiness(HttpReply& reply) {
 
 void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequest request,
                          std::string_view id, std::string_view rest, HttpReply reply) {
+  const auto start = std::chrono::steady_clock::now();
   std::shared_ptr<const MountedApp> app = m->find(id);
   if (!app) {
     return reply(json_error(404, "unknown_mini_app",
@@ -403,7 +540,7 @@ void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
     HttpResponse refused = json_error(caller.status, caller.status == 401 ? "invalid_token" : "csrf",
                                       caller.message);
     if (caller.status == 401) refused.headers.emplace_back("www-authenticate", "Bearer error=\"invalid_token\"");
-    return reply(std::move(refused));
+    return answer_unsent(*app, start, reply, std::move(refused));
   }
   if (caller.status == 200) {
     const identity::Principal* principal = caller.principal.get();
@@ -432,6 +569,17 @@ void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
       return true;
     };
   }
+  // An open breaker refuses before anything is spent on the call.
+  CircuitBreaker::Ticket ticket = app->breaker->admit(start);
+  if (ticket == CircuitBreaker::Ticket::kRefused) {
+    app->metrics->breaker_rejections.fetch_add(1, std::memory_order_relaxed);
+    auto wait = app->breaker->retry_after(start);
+    HttpResponse open = json_error(503, "mini_app_unavailable",
+                                   "the mini-app '" + app->entry.id +
+                                       "' is failing and has been cut off for a while; retry later");
+    open.headers.emplace_back("retry-after", std::to_string(std::max<int64_t>(1, (wait.count() + 999) / 1000)));
+    return answer_unsent(*app, start, reply, std::move(open));
+  }
   if (app->in_flight->fetch_add(1) >= app->entry.concurrency) {
     app->in_flight->fetch_sub(1);
     HttpResponse busy = json_error(503, "mini_app_busy",
@@ -439,9 +587,11 @@ void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
                                        std::to_string(app->entry.concurrency) +
                                        " concurrent requests");
     busy.headers.emplace_back("retry-after", "1");
-    return reply(std::move(busy));
+    app->metrics->busy_rejections.fetch_add(1, std::memory_order_relaxed);
+    app->breaker->release(ticket);
+    return answer_unsent(*app, start, reply, std::move(busy));
   }
-  auto call = std::make_shared<Call>(app, std::move(reply), next_request_id());
+  auto call = std::make_shared<Call>(app, std::move(reply), next_request_id(), start, ticket);
   PluginRequest plugin_request;
   plugin_request.method = std::move(request.method);
   plugin_request.path = std::string(rest);
@@ -453,10 +603,12 @@ void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
   plugin_request.resolve_card = std::move(resolve_card);
 
   auto run = [](const std::shared_ptr<Call>& call, const PluginRequest& plugin_request) {
+    auto entered = std::chrono::steady_clock::now();
     uint64_t token = call->app().instance->handle_request(
         plugin_request, [call](PluginResponse r) {
           call->answer(from_plugin(std::move(r), call->request_id()));
         });
+    call->app().metrics->plugin_call.observe(std::chrono::steady_clock::now() - entered);
     call->hook_returned(token);
   };
   if (app->instance->plugin().nonblocking()) {
@@ -468,7 +620,7 @@ void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
       call->hook_returned(0);
       HttpResponse full = json_error(503, "overloaded", "all workers are busy; retry shortly");
       full.headers.emplace_back("retry-after", "1");
-      return call->answer(std::move(full));
+      return call->answer(std::move(full), Call::Origin::kRefused);
     }
   }
   call->arm_deadline(schedule_after_, call);

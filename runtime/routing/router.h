@@ -19,6 +19,8 @@
 
 namespace machi {
 
+inline constexpr const char* kOperatorRole = "operator";
+
 class Router {
  public:
   Router(Municipalities& municipalities, WorkerPool& pool, ScheduleAfter schedule_after);
@@ -27,6 +29,10 @@ class Router {
  private:
   void list_apps(const MunicipalitySnapshot& m, HttpReply& reply);
   void readiness(HttpReply& reply);
+  // GET /metrics (Prometheus text format), answered to loopback peers only.
+  void metrics_endpoint(const HttpRequest& request, HttpReply& reply);
+  // GET /api/v1/staff/status (role operator): each mini-app's health, version, counts, breaker.
+  HttpResponse status_report(const MunicipalitySnapshot& m);
   void authorization_server_metadata(const MunicipalitySnapshot& m, HttpReply& reply);
   void to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequest request,
                    std::string_view id, std::string_view rest, HttpReply reply);

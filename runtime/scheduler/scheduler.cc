@@ -9,8 +9,15 @@ namespace machi {
 
 void Scheduler::tick() {
   if (running_.exchange(true)) return;  // the last pass is still busy: skip this second
-  bool posted = pool_.try_post({[this] {
-                                  run_once();
+  auto due = std::chrono::steady_clock::now();
+  bool posted = pool_.try_post({[this, due] {
+                                  auto& m = municipalities_.metrics();
+                                  auto lag = std::chrono::steady_clock::now() - due;
+                                  m.scheduler_lag_us = std::chrono::duration_cast<std::chrono::microseconds>(lag).count();
+                                  Pass pass = run_once();
+                                  m.scheduler_passes.fetch_add(1, std::memory_order_relaxed);
+                                  m.scheduled_jobs_run.fetch_add(pass.events, std::memory_order_relaxed);
+                                  m.notifications_delivered.fetch_add(pass.notifications, std::memory_order_relaxed);
                                   running_ = false;
                                 },
                                 "scheduler pass"});
@@ -36,6 +43,10 @@ notify::PushSender::Stats Scheduler::push_once() {
     total.gone += s.gone;
     total.deferred += s.deferred;
   }
+  auto& m = municipalities_.metrics();
+  m.push_sent.fetch_add(total.sent, std::memory_order_relaxed);
+  m.push_failed.fetch_add(total.dropped, std::memory_order_relaxed);
+  m.push_retried.fetch_add(total.retried, std::memory_order_relaxed);
   return total;
 }
 
