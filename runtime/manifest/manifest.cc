@@ -200,6 +200,12 @@ void read_mini_app(const json::value& item, size_t index, std::vector<ManifestPr
   e.deadline = std::chrono::milliseconds(r.integer("deadline_ms", 5000, 10, 120000));
   e.concurrency = static_cast<int>(r.integer("concurrency", 64, 1, 100000));
   e.job_quota = r.integer("job_quota", 500000, 0, 10000000);
+  if (r.find("priority", false)) {
+    e.priority = r.string("priority", false);
+    if (e.priority != "low" && e.priority != "normal" && e.priority != "high" && e.priority != "critical") {
+      r.problem("priority", "must be \"low\", \"normal\", \"high\" or \"critical\"");
+    }
+  }
   if (const json::value* breaker = r.find("breaker", false)) {
     if (!breaker->is_object()) {
       r.problem("breaker", "must be an object such as {\"failures\": 5, \"open_ms\": 10000}");

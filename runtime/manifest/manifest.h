@@ -32,6 +32,8 @@ struct MiniAppEntry {
   // missed deadline; 0 = never open) the mini-app is cut off (503) for `breaker_open`, then one
   // trial request decides whether it closes again.
   int breaker_failures = 5;
+  // Load shedding: "low", "normal" (default), "high" or "critical" (docs/manifest.md).
+  std::string priority = "normal";
   std::chrono::milliseconds breaker_open{10000};
   int64_t job_quota = 500000;  // scheduled jobs its instance may keep (host schedule refuses beyond)
   std::vector<std::string> grants;  // claim names this mini-app may receive

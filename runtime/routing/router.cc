@@ -351,7 +351,8 @@ void Router::to_auth_api(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
     std::string client = client_address(request, m->manifest);
     reply(auth_.handle(request, path, *m->identity, m->manifest, client));
   };
-  if (!pool_.try_post({std::move(task), m->manifest.municipality_id + "/auth"})) {
+  // Sign-in and the resident API rank high: they keep a share of the queue under overload.
+  if (!pool_.try_post({std::move(task), m->manifest.municipality_id + "/auth", WorkerPool::Priority::kHigh})) {
     HttpResponse full = json_error(503, "overloaded", "all workers are busy; retry shortly");
     full.headers.emplace_back("retry-after", "1");
     (*shared_reply)(std::move(full));
@@ -615,11 +616,18 @@ void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
     run(call, plugin_request);  // the fast path: inline on this I/O thread
   } else {
     auto queued = std::make_shared<PluginRequest>(std::move(plugin_request));
+    bool known = false;
+    auto priority = WorkerPool::parse_priority(app->entry.priority, known);
     if (!pool_.try_post({[run, call, queued] { run(call, *queued); },
-                         m->manifest.municipality_id + "/" + app->entry.id})) {
+                         m->manifest.municipality_id + "/" + app->entry.id, priority})) {
       call->hook_returned(0);
-      HttpResponse full = json_error(503, "overloaded", "all workers are busy; retry shortly");
-      full.headers.emplace_back("retry-after", "1");
+      // Below critical, a refusal is load shedding: the queue keeps room for higher priorities.
+      bool shed = priority != WorkerPool::Priority::kCritical;
+      if (shed) app->metrics->shed.fetch_add(1, std::memory_order_relaxed);
+      HttpResponse full = shed ? json_error(503, "shed", "the runtime is overloaded and serves more urgent "
+                                                         "mini-apps first; retry shortly")
+                               : json_error(503, "overloaded", "all workers are busy; retry shortly");
+      full.headers.emplace_back("retry-after", shed ? "2" : "1");
       return call->answer(std::move(full), Call::Origin::kRefused);
     }
   }

@@ -159,3 +159,48 @@ TEST_CASE("status endpoint: operators only") {
   CHECK(body.at("mini_apps").as_array()[0].at("healthy").as_bool());
   CHECK(call(c, "POST", "/api/v1/staff/status", ops).status == 405);
 }
+
+TEST_CASE("load shedding: a flooded low-priority mini-app is shed while a critical one keeps answering") {
+  TestServer s;  // 4 workers (one kept for high and critical work), a queue of 64
+  REQUIRE(s.load("m.json", manifest_json("demo", "localhost", R"(
+    {"id": "coupons", "name": "Coupons", "plugin": "notes.so", "priority": "low", "concurrency": 1000},
+    {"id": "shelters", "name": "Shelters", "plugin": "notes.so", "priority": "critical"})")).empty());
+  std::atomic<bool> stop{false};
+  std::atomic<int> low_ok{0}, low_shed{0}, low_other{0};
+  std::vector<std::thread> flood;
+  for (int t = 0; t < 40; ++t) {
+    flood.emplace_back([&] {
+      HttpClient c(s.port());
+      while (!stop) {
+        Reply r = c.get("/apps/coupons/sleep?ms=100", "localhost");
+        if (r.status == 200) ++low_ok;
+        else if (r.status == 503 && r.body.find("\"shed\"") != std::string::npos && r.headers.count("retry-after")) ++low_shed;
+        else ++low_other;
+        if (!r.keep_alive) c.close();
+      }
+    });
+  }
+  // While the flood runs, every critical request is answered, and quickly.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  HttpClient c(s.port());
+  int critical_ok = 0;
+  auto slowest = std::chrono::steady_clock::duration::zero();
+  for (int i = 0; i < 30; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    Reply r = c.get("/apps/shelters/sleep?ms=1", "localhost");
+    slowest = std::max(slowest, std::chrono::steady_clock::now() - t0);
+    if (r.status == 200) ++critical_ok;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  stop = true;
+  for (auto& t : flood) t.join();
+  CHECK(critical_ok == 30);
+  // Far below the 100 ms each low-priority call holds a worker: nothing queued ahead of it.
+  CHECK(slowest < std::chrono::milliseconds(100));
+  CHECK(low_ok > 0);
+  CHECK(low_shed > 0);
+  CHECK(low_other == 0);
+  Reply m = c.get("/metrics", "localhost");
+  CHECK(sample(m.body, R"(machi_mini_app_rejected_total{municipality="demo",mini_app="coupons",reason="shed"})") == low_shed.load());
+  CHECK(sample(m.body, R"(machi_mini_app_rejected_total{municipality="demo",mini_app="shelters",reason="shed"})") == 0);
+}
