@@ -19,6 +19,10 @@ constexpr const char* kUsage =
     "        validate manifests and the plugins they enable; print every problem\n"
     "  staff add --manifest FILE [--data DIR] --login LOGIN [--name NAME] --role ROLE…\n"
     "        create a staff account (password on stdin) or set its roles\n"
+    "  backup [--data DIR] OUT_DIR\n"
+    "        copy the data directory (databases, keys, secrets) while serving\n"
+    "  restore [--data DIR] [--force] BACKUP_DIR\n"
+    "        check a backup and put it in place of the data directory (runtime stopped)\n"
     "  plugin-info FILE.so        print a plugin's ABI version, id, version and hooks\n"
     "  plugin-call FILE.so [--config JSON] [--method M] [--body TEXT] [--claim NAME=VALUE…]\n"
     "              [--header NAME=VALUE…] PATH\n"
@@ -41,6 +45,8 @@ int main(int argc, char** argv) {
   if (command == "serve") return machi::cli::serve(args);
   if (command == "check") return machi::cli::check(args);
   if (command == "staff") return machi::cli::staff(args);
+  if (command == "backup") return machi::cli::backup(args);
+  if (command == "restore") return machi::cli::restore(args);
   if (command == "plugin-info") return machi::cli::plugin_info(args);
   if (command == "plugin-call") return machi::cli::plugin_call(args);
   if (command == "version" || command == "--version") {
