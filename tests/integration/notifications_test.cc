@@ -122,6 +122,8 @@ TEST_CASE("notify refuses unknown subjects, other mini-apps' subjects and malfor
                           R"({"key": "k", "category": "c", "title": "t", "extra": 1})"}) {
     CAPTURE(bad);
     CHECK(call(c, "POST", "/apps/notes-a/notify", hanako.token, bad).status == 500);
+    // A good call between the failures: five in a row would open notes-a's circuit breaker.
+    REQUIRE(call(c, "GET", "/apps/notes-a/whoami", hanako.token).status == 200);
   }
   CHECK(s.scheduler.run_once().notifications == 0);
 }

@@ -161,7 +161,7 @@ TEST_CASE("status endpoint: operators only") {
 }
 
 TEST_CASE("load shedding: a flooded low-priority mini-app is shed while a critical one keeps answering") {
-  TestServer s;  // 4 workers (one kept for high and critical work), a queue of 64
+  TestServer s({}, 4, std::chrono::seconds(30), 64);  // 4 workers (one kept for high and critical work)
   REQUIRE(s.load("m.json", manifest_json("demo", "localhost", R"(
     {"id": "coupons", "name": "Coupons", "plugin": "notes.so", "priority": "low", "concurrency": 1000},
     {"id": "shelters", "name": "Shelters", "plugin": "notes.so", "priority": "critical"})")).empty());

@@ -36,6 +36,8 @@ const broken = {
   "bad audience": (m) => { m.mini_apps[0].audience = ["tourists"]; },
   "unknown grant": (m) => { m.mini_apps[0].grants = ["password"]; },
   "deadline too small": (m) => { m.mini_apps[0].deadline_ms = 1; },
+  "unknown priority": (m) => { m.mini_apps[0].priority = "urgent"; },
+  "breaker open too short": (m) => { m.mini_apps[0].breaker = { failures: 3, open_ms: 1 }; },
   "unknown field": (m) => { m.mini_apps[0].plguin = "x.so"; },
   "URL with query": (m) => { m.public_url = "https://x.example/?a=1"; },
   "a private key in a verifier": (m) => {

@@ -37,11 +37,12 @@ struct TestServer {
   std::unique_ptr<ManifestWatcher> watcher;
 
   explicit TestServer(HttpServerOptions options = {}, size_t workers = 4,
-                      std::chrono::milliseconds stuck_after = std::chrono::seconds(30))
+                      std::chrono::milliseconds stuck_after = std::chrono::seconds(30),
+                      size_t queue_limit = 256)  // normal priority may fill half of it
       // <dir>/plugins comes first: tests deploy plugin files there.
       : municipalities(loader, MunicipalitiesOptions{{dir / "plugins", plugin_dir(), fixture_dir()},
                                                     dir / "data", &live}),
-        pool(workers, 64, stuck_after),
+        pool(workers, queue_limit, stuck_after),
         server(with_port_zero(options), [this](HttpRequest request, HttpReply reply) {
           router->handle(std::move(request), std::move(reply));
         }) {

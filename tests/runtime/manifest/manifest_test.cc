@@ -93,3 +93,34 @@ TEST_CASE("plugin files resolve in the plugin dirs first, then beside the manife
   REQUIRE_FALSE(missing.is_ok());
   CHECK(missing.error().find("searched") != std::string::npos);
 }
+
+TEST_CASE("mini-app priority and circuit breaker: defaults, values and problems") {
+  test::ScratchDir dir;
+  auto load = [&](const std::string& extra, std::vector<ManifestProblem>& problems) {
+    std::ofstream(dir / "m.json") << R"({"municipality": "t", "name": "T", "public_url": "https://t.example",
+      "hostnames": ["t.example"], "timezone": "Asia/Tokyo",
+      "mini_apps": [{"id": "a", "name": "A", "plugin": "a.so")" + extra + "}]}";
+    return load_manifest(dir / "m.json", problems);
+  };
+  std::vector<ManifestProblem> problems;
+  auto plain = load("", problems);
+  REQUIRE(plain.is_ok());
+  CHECK(plain->mini_apps[0].priority == "normal");
+  CHECK(plain->mini_apps[0].breaker_failures == 5);
+  CHECK(plain->mini_apps[0].breaker_open == std::chrono::milliseconds(10000));
+  auto set = load(R"(, "priority": "critical", "breaker": {"failures": 0, "open_ms": 2500})", problems);
+  REQUIRE(set.is_ok());
+  CHECK(set->mini_apps[0].priority == "critical");
+  CHECK(set->mini_apps[0].breaker_failures == 0);
+  CHECK(set->mini_apps[0].breaker_open == std::chrono::milliseconds(2500));
+  problems.clear();
+  CHECK_FALSE(load(R"(, "priority": "urgent", "breaker": {"failures": -1, "open_ms": 5})", problems).is_ok());
+  std::vector<std::string> pointers;
+  for (const auto& p : problems) pointers.push_back(p.pointer);
+  CHECK(pointers == std::vector<std::string>{"/mini_apps/0/priority", "/mini_apps/0/breaker/failures",
+                                             "/mini_apps/0/breaker/open_ms"});
+  problems.clear();
+  CHECK_FALSE(load(R"(, "breaker": 3)", problems).is_ok());
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].pointer == "/mini_apps/0/breaker");
+}
