@@ -1,5 +1,7 @@
 #include "runtime/plugin/plugin_loader.h"
 
+#include "runtime/storage/file_digest.h"
+
 #ifndef BOOST_DLL_USE_STD_FS
 #define BOOST_DLL_USE_STD_FS  // std::filesystem paths, not Boost.Filesystem
 #endif
@@ -34,25 +36,9 @@ std::string version_text(uint32_t major, uint32_t minor) {
 }
 
 Result<std::string> sha256_of(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return Status::error("plugin " + file.string() + ": cannot read the file");
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
-  std::array<char, 1 << 16> buffer;
-  while (in) {
-    in.read(buffer.data(), buffer.size());
-    EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<size_t>(in.gcount()));
-  }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(ctx.get(), digest, &length);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned i = 0; i < length; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 0xf]);
-  }
-  return hex;
+  auto digest = storage::sha256_file(file);
+  if (!digest) return Status::error("plugin " + digest.error());
+  return digest;
 }
 
 // Copies `file` to <cache>/<hash>.so unless it is there already; write-then-rename so a

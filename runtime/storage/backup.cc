@@ -3,7 +3,6 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-#include <openssl/evp.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -13,6 +12,7 @@
 #include <memory>
 
 #include "runtime/plugin/plugin_loader.h"
+#include "runtime/storage/file_digest.h"
 
 namespace machi::storage {
 namespace {
@@ -27,33 +27,6 @@ bool is_database(const fs::path& p) { return p.extension() == ".db"; }
 bool is_sqlite_side_file(const fs::path& p) {
   std::string name = p.filename().string();
   return name.ends_with("-wal") || name.ends_with("-shm") || name.ends_with("-journal");
-}
-
-Result<std::string> file_sha256(const fs::path& file, uint64_t& bytes) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return Status::error(file.string() + ": cannot read");
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
-  char buffer[1 << 16];
-  bytes = 0;
-  while (in) {
-    in.read(buffer, sizeof buffer);
-    std::streamsize n = in.gcount();
-    if (n > 0) {
-      EVP_DigestUpdate(ctx.get(), buffer, static_cast<size_t>(n));
-      bytes += static_cast<uint64_t>(n);
-    }
-  }
-  unsigned char digest[32];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(ctx.get(), digest, &length);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned i = 0; i < length; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 0xf]);
-  }
-  return hex;
 }
 
 // A consistent copy of a live database through SQLite's online backup API.
@@ -180,7 +153,7 @@ Result<BackupReport> backup_data(const fs::path& data_dir, const fs::path& out_d
     }
     make_private_file(target);
     uint64_t bytes = 0;
-    auto digest = file_sha256(target, bytes);
+    auto digest = sha256_file(target, &bytes);
     if (!digest) return digest.status();
     listing.push_back(json::object{{"path", relative.generic_string()}, {"bytes", bytes}, {"sha256", digest.value()}});
     report.files.push_back(relative.generic_string());
@@ -226,7 +199,7 @@ Result<BackupReport> restore_data(const fs::path& backup_dir, const fs::path& da
     fs::path relative(std::string(path->as_string()));
     if (!safe_relative(relative)) return Status::error(where + ": path '" + relative.string() + "' leaves the backup");
     uint64_t bytes = 0;
-    auto digest = file_sha256(backup_dir / relative, bytes);
+    auto digest = sha256_file(backup_dir / relative, &bytes);
     if (!digest) return Status::error(where + ": " + digest.error());
     if (digest.value() != sha->as_string()) {
       return Status::error(where + ": " + relative.string() + " does not match its SHA-256: the backup is damaged");

@@ -13,6 +13,7 @@
 
 #include "machi/plugin_api.h"
 #include "tests/support/http_client.h"
+#include "tests/support/run_command.h"
 #include "tests/support/machi_process.h"
 #include "tests/support/scratch_dir.h"
 #include "tests/support/test_server.h"
@@ -22,16 +23,6 @@ using namespace machi::test;
 namespace json = boost::json;
 
 namespace {
-
-std::pair<int, std::string> run(const std::string& command) {
-  std::string out;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buffer[4096];
-  while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
-  int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
 
 std::string machi_bin() { return MACHI_BINARY; }
 
@@ -69,7 +60,7 @@ TEST_CASE("restore drill: a backup taken under writes restores the whole city on
   });
   while (acknowledged < 50) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   int before_backup = acknowledged;
-  auto [status, output] = run(machi_bin() + " backup --data " + (a / "data").string() + " " + (a / "backup").string());
+  auto [status, output] = run_command(machi_bin() + " backup --data " + (a / "data").string() + " " + (a / "backup").string());
   int after_backup = acknowledged;
   stop = true;
   writer.join();
@@ -88,14 +79,14 @@ TEST_CASE("restore drill: a backup taken under writes restores the whole city on
     key.seekp(40);
     key.put('#');
   }
-  auto damaged = run(machi_bin() + " restore --data " + (b / "data").string() + " " + (b / "damaged").string());
+  auto damaged = run_command(machi_bin() + " restore --data " + (b / "data").string() + " " + (b / "damaged").string());
   CHECK(damaged.first == 1);
   CHECK(damaged.second.find("demo/vapid.pem does not match its SHA-256") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(b / "data"));
 
-  auto restored = run(machi_bin() + " restore --data " + (b / "data").string() + " " + (a / "backup").string());
+  auto restored = run_command(machi_bin() + " restore --data " + (b / "data").string() + " " + (a / "backup").string());
   REQUIRE_MESSAGE(restored.first == 0, restored.second);
-  auto again = run(machi_bin() + " restore --data " + (b / "data").string() + " " + (a / "backup").string());
+  auto again = run_command(machi_bin() + " restore --data " + (b / "data").string() + " " + (a / "backup").string());
   CHECK(again.first == 1);
   CHECK(again.second.find("--force") != std::string::npos);
 
@@ -119,7 +110,7 @@ TEST_CASE("restore drill: a backup taken under writes restores the whole city on
 
   // --force replaces a data directory and keeps the old one beside it.
   second.kill9();
-  auto forced = run(machi_bin() + " restore --force --data " + (b / "data").string() + " " + (a / "backup").string());
+  auto forced = run_command(machi_bin() + " restore --force --data " + (b / "data").string() + " " + (a / "backup").string());
   CHECK_MESSAGE(forced.first == 0, forced.second);
   CHECK(forced.second.find("kept as") != std::string::npos);
   size_t kept = 0;
@@ -135,18 +126,18 @@ TEST_CASE("backup refuses a non-empty target and a missing data directory; resto
   std::ofstream(d / "data" / "demo" / "vapid.pem") << "x";
   std::filesystem::create_directories(d / "out");
   std::ofstream(d / "out" / "something") << "y";
-  auto busy = run(machi_bin() + " backup --data " + (d / "data").string() + " " + (d / "out").string());
+  auto busy = run_command(machi_bin() + " backup --data " + (d / "data").string() + " " + (d / "out").string());
   CHECK(busy.first == 1);
   CHECK(busy.second.find("not empty") != std::string::npos);
-  auto missing = run(machi_bin() + " backup --data " + (d / "nowhere").string() + " " + (d / "out2").string());
+  auto missing = run_command(machi_bin() + " backup --data " + (d / "nowhere").string() + " " + (d / "out2").string());
   CHECK(missing.first == 1);
   CHECK(missing.second.find("no such data directory") != std::string::npos);
-  auto not_backup = run(machi_bin() + " restore --data " + (d / "new").string() + " " + (d / "out").string());
+  auto not_backup = run_command(machi_bin() + " restore --data " + (d / "new").string() + " " + (d / "out").string());
   CHECK(not_backup.first == 1);
   CHECK(not_backup.second.find("not a machi backup") != std::string::npos);
   std::ofstream(d / "out" / "backup.json") << R"({"format": 1, "files": [{"path": "../escape", "sha256": "00"}]})";
-  auto escape = run(machi_bin() + " restore --data " + (d / "new").string() + " " + (d / "out").string());
+  auto escape = run_command(machi_bin() + " restore --data " + (d / "new").string() + " " + (d / "out").string());
   CHECK(escape.first == 1);
   CHECK(escape.second.find("leaves the backup") != std::string::npos);
-  CHECK(run(machi_bin() + " backup").first == 2);
+  CHECK(run_command(machi_bin() + " backup").first == 2);
 }

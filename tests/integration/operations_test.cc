@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "tests/support/http_client.h"
+#include "tests/support/run_command.h"
 #include "tests/support/test_server.h"
 
 using namespace machi;
@@ -18,17 +19,6 @@ namespace json = boost::json;
 namespace {
 
 json::value parse(const Reply& r) { return json::parse(r.body); }
-
-// Runs a shell command, returning its exit status and what it wrote (stdout and stderr).
-std::pair<int, std::string> run(const std::string& command) {
-  std::string out;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buffer[4096];
-  while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
-  int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
 
 // The value of the sample line starting with `series` (name and labels), or -1.
 double sample(const std::string& text, const std::string& series) {
@@ -85,7 +75,7 @@ TEST_CASE("metrics: GET /metrics counts what was served and passes promtool chec
 
   const auto file = s.dir / "metrics.txt";
   std::ofstream(file) << m.body;
-  auto [status, output] = run("promtool check metrics < " + file.string());
+  auto [status, output] = run_command("promtool check metrics < " + file.string());
   CHECK_MESSAGE(status == 0, output);
   CHECK_MESSAGE(output.empty(), output);  // no lint findings either
 
