@@ -60,12 +60,12 @@ TEST_CASE("restore drill: a backup taken under writes restores the whole city on
   });
   while (acknowledged < 50) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   int before_backup = acknowledged;
-  auto [status, output] = run_command(machi_bin() + " backup --data " + (a / "data").string() + " " + (a / "backup").string());
+  auto backed_up = run_command(machi_bin() + " backup --data " + (a / "data").string() + " " + (a / "backup").string());
   int after_backup = acknowledged;
   stop = true;
   writer.join();
-  REQUIRE_MESSAGE(status == 0, output);
-  CHECK(output.find("backed up") != std::string::npos);
+  REQUIRE_MESSAGE(backed_up.first == 0, backed_up.second);
+  CHECK(backed_up.second.find("backed up") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(a / "backup" / "plugin-cache"));
   CHECK(std::filesystem::exists(a / "backup" / "backup.json"));
   auto mode = std::filesystem::status(a / "backup" / "demo" / "runtime.db").permissions();
