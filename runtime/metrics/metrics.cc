@@ -103,11 +103,6 @@ std::shared_ptr<AppMetrics> Registry::app(const std::string& municipality, const
   return slot;
 }
 
-void Registry::add_collector(Collector collector) {
-  std::lock_guard lock(mutex_);
-  collectors_.push_back(std::move(collector));
-}
-
 std::string label_value(std::string_view v) {
   std::string out;
   out.reserve(v.size());
@@ -128,7 +123,6 @@ void render_single(std::string& out, std::string_view name, std::string_view typ
 
 std::string Registry::render() const {
   std::vector<std::pair<std::string, std::shared_ptr<AppMetrics>>> apps;
-  std::vector<Collector> collectors;
   {
     std::lock_guard lock(mutex_);
     for (const auto& [key, m] : apps_) {
@@ -136,7 +130,6 @@ std::string Registry::render() const {
                             label_value(key.second) + "\"",
                         m);
     }
-    collectors = collectors_;
   }
   std::string out;
   out.reserve(16384);
@@ -197,7 +190,6 @@ std::string Registry::render() const {
   render_single(out, "machi_scheduler_lag_seconds", "gauge",
                 "How late the last scheduler pass started after its tick.",
                 static_cast<double>(scheduler_lag_us.load()) / 1e6);
-  for (const auto& collect : collectors) collect(out);
   return out;
 }
 

@@ -2,8 +2,8 @@
 // format (version 0.0.4) at GET /metrics. Hot paths only touch relaxed atomics: a mini-app's
 // series are created once (when it is first mounted) and found through the MountedApp after
 // that, never by name per request. Series are kept across manifest reloads, so counters only
-// ever grow, as Prometheus expects. Gauges (worker pool, live clients, connections) are read at
-// scrape time by collectors. No label value comes from a request: only municipality ids, mount
+// ever grow, as Prometheus expects. Gauges (worker pool, live clients, breakers) are read at
+// scrape time by the /metrics endpoint (Router). No label value comes from a request: only municipality ids, mount
 // ids and fixed route classes, so the number of series is bounded by the manifests.
 // Thread-safety: every method is thread-safe.
 #pragma once
@@ -12,7 +12,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -86,16 +85,11 @@ class Registry {
   std::atomic<int64_t> scheduler_lag_us{0};           // last pass: start minus the tick's due time
   std::atomic<uint64_t> scheduler_passes{0};
 
-  // Called at every scrape to append gauges (each writes complete # HELP/# TYPE blocks).
-  using Collector = std::function<void(std::string& out)>;
-  void add_collector(Collector collector);
-
   std::string render() const;
 
  private:
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, std::string>, std::shared_ptr<AppMetrics>> apps_;
-  std::vector<Collector> collectors_;
   std::array<RouteMetrics, static_cast<size_t>(RouteClass::kCount)> routes_{};
 };
 

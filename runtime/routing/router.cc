@@ -405,10 +405,13 @@ bool is_loopback(std::string_view address) {
 
 void Router::metrics_endpoint(const HttpRequest& request, HttpReply& reply) {
   if (request.method != "GET") return reply(json_error(405, "method_not_allowed", "use GET"));
-  if (!is_loopback(request.remote_address)) {
+  // A request a proxy forwarded comes from loopback too when the proxy runs on this host: it
+  // is refused, so a public proxy cannot expose the metrics.
+  bool forwarded = !request.header("x-forwarded-for").empty() || !request.header("forwarded").empty();
+  if (!is_loopback(request.remote_address) || forwarded) {
     return reply(json_error(403, "forbidden",
-                            "/metrics is served to loopback clients only: scrape it from the host "
-                            "(docs/operations.md)"));
+                            "/metrics is served to loopback clients only, never through a proxy: "
+                            "scrape it from the host (docs/operations.md)"));
   }
   std::string out = municipalities_.metrics().render();
   WorkerPool::Stats stats = pool_.stats();

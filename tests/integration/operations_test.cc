@@ -86,6 +86,9 @@ TEST_CASE("metrics: GET /metrics counts what was served and passes promtool chec
   Reply again = c.get("/metrics", "localhost");
   CHECK(sample(again.body, "machi_mini_app_responses_total{" + steady + R"(,code="2xx"})") == 8);
   CHECK(c.request("POST", "/metrics", "localhost", {}, "").status == 405);
+  // Through a reverse proxy on this host the peer is loopback too: refused.
+  CHECK(c.request("GET", "/metrics", "localhost", {{"X-Forwarded-For", "203.0.113.7"}}).status == 403);
+  CHECK(c.request("GET", "/metrics", "localhost", {{"Forwarded", "for=203.0.113.7"}}).status == 403);
 }
 
 TEST_CASE("circuit breaker: a failing mini-app is cut off and tried again; the others keep serving") {
