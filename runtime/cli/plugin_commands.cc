@@ -9,6 +9,7 @@
 #include <string>
 
 #include "runtime/cli/commands.h"
+#include "runtime/plugin/plugin_host.h"
 #include "runtime/plugin/plugin_instance.h"
 #include "runtime/plugin/plugin_loader.h"
 
@@ -167,6 +168,26 @@ int plugin_call(const Args& args) {
   for (const auto& [n, v] : answer->headers) std::printf("%s: %s\n", n.c_str(), v.c_str());
   std::printf("\n%s\n", answer->body.c_str());
   return answer->status < 500 ? 0 : 1;
+}
+
+}  // namespace machi::cli
+
+namespace machi::cli {
+
+// Internal: started by the runtime for an out-of-process mini-app (runtime/plugin/plugin_host.h).
+int plugin_host(const Args& args) {
+  int fd = -1;
+  long parent = -1;
+  for (size_t i = 0; i + 1 < args.size(); i += 2) {
+    if (args[i] == "--fd") fd = std::atoi(args[i + 1].c_str());
+    else if (args[i] == "--parent") parent = std::atol(args[i + 1].c_str());
+  }
+  if (fd < 3 || parent <= 0 || args.size() != 4) {
+    std::fputs("usage: machi plugin-host --fd N --parent PID (started by machi serve, not by hand)\n",
+               stderr);
+    return 2;
+  }
+  return run_plugin_host(fd, static_cast<pid_t>(parent));
 }
 
 }  // namespace machi::cli

@@ -116,7 +116,9 @@ int serve(const Args& args) {
 
   LiveHub live;
   PluginLoader loader(plugin_cache_dir(o.data_dir.string()));
-  Municipalities municipalities(loader, {o.plugin_dirs, o.data_dir, &live});
+  std::error_code self_error;
+  fs::path self = fs::read_symlink("/proc/self/exe", self_error);  // runs `machi plugin-host`
+  Municipalities municipalities(loader, {o.plugin_dirs, o.data_dir, &live, self});
   bool ok = true;
   for (const fs::path& file : o.manifests) {
     for (const std::string& problem : municipalities.load(file)) {

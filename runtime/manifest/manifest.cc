@@ -215,6 +215,24 @@ void read_mini_app(const json::value& item, size_t index, std::vector<ManifestPr
       e.breaker_open = std::chrono::milliseconds(b.integer("open_ms", 10000, 100, 3600000));
     }
   }
+  if (r.find("isolation", false)) {
+    e.isolation = r.string("isolation", false);
+    if (e.isolation != "in_process" && e.isolation != "process") {
+      r.problem("isolation", "must be \"in_process\" or \"process\"");
+    }
+  }
+  if (const json::value* process = r.find("process", false)) {
+    if (!process->is_object()) {
+      r.problem("process", "must be an object such as {\"workers\": 4, \"crash_limit\": 5}");
+    } else if (e.isolation != "process") {
+      r.problem("process", "applies only with \"isolation\": \"process\"");
+    } else {
+      Reader p(process->as_object(), at + "/process", problems);
+      e.process_workers = static_cast<int>(p.integer("workers", 4, 1, 64));
+      e.crash_limit = static_cast<int>(p.integer("crash_limit", 5, 1, 1000));
+      e.crash_window = std::chrono::milliseconds(p.integer("crash_window_ms", 60000, 1000, 86400000));
+    }
+  }
   e.grants = r.strings("grants", false, valid_grant, "is not a grantable claim (see docs/manifest.md)");
   if (std::string dir = r.string("data_dir", false); !dir.empty()) {
     std::filesystem::path path(dir);

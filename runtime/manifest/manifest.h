@@ -35,6 +35,12 @@ struct MiniAppEntry {
   // Load shedding: "low", "normal" (default), "high" or "critical" (docs/manifest.md).
   std::string priority = "normal";
   std::chrono::milliseconds breaker_open{10000};
+  // Fault containment: "in_process" (default: the plugin runs in the runtime's process) or
+  // "process" (its own `machi plugin-host` process; see docs/operations.md).
+  std::string isolation = "in_process";
+  int process_workers = 4;  // "process": {"workers", "crash_limit", "crash_window_ms"}
+  int crash_limit = 5;      // deaths within crash_window that mark the mini-app failed
+  std::chrono::milliseconds crash_window{60000};
   int64_t job_quota = 500000;  // scheduled jobs its instance may keep (host schedule refuses beyond)
   std::vector<std::string> grants;  // claim names this mini-app may receive
   std::string config_json = "{}";

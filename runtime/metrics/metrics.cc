@@ -166,6 +166,11 @@ std::string Registry::render() const {
   for (const auto& [labels, m] : apps) {
     sample(out, "machi_mini_app_failures_total", labels, std::to_string(m->failures.load()));
   }
+  header(out, "machi_mini_app_host_restarts_total", "counter",
+         "Out-of-process mini-apps: plugin-host processes started again after one died.");
+  for (const auto& [labels, m] : apps) {
+    sample(out, "machi_mini_app_host_restarts_total", labels, std::to_string(m->host_restarts.load()));
+  }
   header(out, "machi_mini_app_rejected_total", "counter",
          "Requests refused before reaching the plugin: busy (concurrency limit), breaker (open "
          "circuit), shed (overload, by priority).");

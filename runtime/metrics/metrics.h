@@ -59,6 +59,7 @@ struct AppMetrics {
   std::atomic<uint64_t> breaker_rejections{0};  // 503: its circuit breaker is open
   std::atomic<uint64_t> shed{0};              // 503: shed under overload (priority)
   std::atomic<uint64_t> failures{0};          // 5xx from the plugin or deadline hits
+  std::atomic<uint64_t> host_restarts{0};     // out-of-process: plugin hosts started after a death
 };
 
 // Requests the runtime answers itself, by a fixed class of route.

@@ -346,10 +346,7 @@ machi_status host_publish(machi_instance_ctx* ctx, machi_str channel, machi_str 
     return fail(MACHI_ERR_TOO_LARGE, "publish: message over 64 KiB");
   }
   uint32_t delivered = 0;
-  if (ctx->live) {
-    delivered = ctx->live->publish(
-        LiveHub::channel_key(ctx->municipality_id, ctx->mount_id, view(channel)), view(message));
-  }
+  if (ctx->publish) delivered = ctx->publish(view(channel), view(message));
   if (out_delivered) *out_delivered = delivered;
   return MACHI_OK;
 }

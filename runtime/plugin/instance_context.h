@@ -27,7 +27,9 @@ struct machi_instance_ctx {
   std::chrono::milliseconds deadline{5000};
   std::unique_ptr<machi::storage::PluginStore> store;
   machi::PendingTable pending;
-  machi::LiveHub* live = nullptr;  // may be null: publish reaches nobody
+  // Where publish goes (the live hub, or the runtime through a plugin host); may be empty:
+  // publish reaches nobody.
+  std::function<uint32_t(std::string_view channel, std::string_view message)> publish;
   std::string timezone;
   int64_t job_quota = 0;
   std::filesystem::path data_dir;  // canonical; empty: read_data_file is unavailable

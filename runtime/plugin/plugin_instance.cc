@@ -46,7 +46,14 @@ Result<std::unique_ptr<PluginInstance>> PluginInstance::create(
   ctx->has_on_event = plugin->hooks.on_event != nullptr;
   ctx->deadline = options.deadline;
   ctx->store = std::move(store).value();
-  ctx->live = options.live;
+  if (options.publish) {
+    ctx->publish = std::move(options.publish);
+  } else if (options.live) {
+    ctx->publish = [live = options.live, municipality = ctx->municipality_id,
+                    mount = ctx->mount_id](std::string_view channel, std::string_view message) {
+      return live->publish(LiveHub::channel_key(municipality, mount, channel), message);
+    };
+  }
   ctx->timezone = std::move(options.timezone);
   ctx->job_quota = options.job_quota;
   ctx->data_dir = std::move(options.data_dir);
@@ -255,15 +262,22 @@ size_t PluginInstance::deliver_due_events(int64_t now_unix_ms) {
   return delivered;
 }
 
-size_t PluginInstance::drain_outbox_batch(
-    const std::function<bool(const std::vector<storage::OutboxItem>&)>& deliver, size_t limit) {
-  auto items = ctx_->store->outbox(limit);
+Result<std::vector<storage::OutboxItem>> PluginInstance::outbox(size_t limit) {
+  return ctx_->store->outbox(limit);
+}
+
+Status PluginInstance::remove_outbox_through(int64_t seq) {
+  return ctx_->store->remove_outbox_through(seq);
+}
+
+size_t PluginInstance::drain_outbox_batch(const Deliver& deliver, size_t limit) {
+  auto items = outbox(limit);
   if (!items) {
     log_line(LogLevel::kError, "notify", items.error(), {{"mount", ctx_->mount_id}});
     return 0;
   }
   if (items.value().empty() || !deliver(items.value())) return 0;
-  if (Status s = ctx_->store->remove_outbox_through(items.value().back().seq); !s) {
+  if (Status s = remove_outbox_through(items.value().back().seq); !s) {
     log_line(LogLevel::kError, "notify", s.message(), {{"mount", ctx_->mount_id}});
     return 0;
   }

@@ -17,10 +17,11 @@
 
 #include "runtime/http/http_message.h"
 #include "runtime/live/live_hub.h"
+#include "runtime/plugin/mini_app_instance.h"
 #include "runtime/plugin/plugin_loader.h"
-#include "runtime/storage/plugin_store.h"
 #include "runtime/plugin/plugin_types.h"
 #include "runtime/status.h"
+#include "runtime/storage/plugin_store.h"
 
 struct machi_instance_ctx;
 
@@ -32,6 +33,9 @@ struct InstanceOptions {
   std::string config_json = "{}";
   std::filesystem::path database_file;
   LiveHub* live = nullptr;
+  // Where the plugin's publish goes when set (an out-of-process host forwards it to the
+  // runtime); otherwise to `live`. Returns how many subscribers were reached.
+  std::function<uint32_t(std::string_view channel, std::string_view message)> publish;
   std::chrono::milliseconds deadline{5000};
   std::string timezone = "Asia/Tokyo";  // IANA name, from the manifest (checked there)
   int64_t job_quota = 500'000;            // scheduled jobs this instance may keep
@@ -40,56 +44,42 @@ struct InstanceOptions {
   std::function<bool(std::string_view subject)> known_subject;
 };
 
-struct HealthReport {
-  bool healthy = true;
-  std::string reason;       // why not, for operators
-  std::string detail_json;  // the plugin's own detail, may be empty
-};
-
-struct ConfigProblem {
-  std::string path;  // JSON pointer inside the mount's config
-  std::string message;
-};
-
-class PluginInstance {
+class PluginInstance final : public MiniAppInstance {
  public:
-  using Done = std::function<void(PluginResponse)>;
 
   static Result<std::unique_ptr<PluginInstance>> create(std::shared_ptr<const LoadedPlugin> plugin,
                                                         InstanceOptions options);
-  ~PluginInstance();
+  ~PluginInstance() override;
   PluginInstance(const PluginInstance&) = delete;
   PluginInstance& operator=(const PluginInstance&) = delete;
 
   // Runs on_request on the calling thread. `done` is called exactly once: before this returns,
   // or later from the thread that completes the pending request, or by expire_overdue (504) —
   // unless the caller abandons the pending token. Returns that token, or 0 when not pending.
-  uint64_t handle_request(const PluginRequest& request, Done done);
+  uint64_t handle_request(const PluginRequest& request, Done done) override;
   // The caller gave up on a pending request (deadline answered elsewhere, client gone): `done`
   // will not be called and the plugin's complete() answers MACHI_ERR_EXPIRED.
-  void abandon(uint64_t token);
+  void abandon(uint64_t token) override;
   size_t expire_overdue(std::chrono::steady_clock::time_point now);
   size_t pending_requests() const;
 
   // Optional hooks. A plugin without the hook answers as documented per call.
-  Result<std::string> info_card(const Claims& claims, std::string_view locale);  // "" = none
-  HealthReport health();
-  Result<std::string> export_subject(std::string_view subject);  // "null" without the hook
-  Status erase_subject(std::string_view subject);                 // ok without the hook
-  // Delivers scheduled events due at `now_unix_ms`; returns how many the plugin accepted.
-  size_t deliver_due_events(int64_t now_unix_ms);
-  // Hands each notification waiting in the instance's outbox to `deliver`, oldest first, and
-  // removes those it accepted (true). At most `limit` per call; returns how many were removed.
-  // A crash between deliver and the removal delivers that item again: `deliver` must be
-  // idempotent (the inbox is, by its key).
-  // Up to `limit` items in order, handed over together; when `deliver` returns true they are all
-  // removed at once (false: kept for the next pass). Delivery must be idempotent (the inbox is
-  // unique per resident, source and key), since a crash between the two steps repeats it.
-  size_t drain_outbox_batch(const std::function<bool(const std::vector<storage::OutboxItem>&)>& deliver,
-                            size_t limit);
+  Result<std::string> info_card(const Claims& claims, std::string_view locale) override;  // "" = none
+  HealthReport health() override;
+  Result<std::string> export_subject(std::string_view subject) override;
+  Status erase_subject(std::string_view subject) override;
+  size_t deliver_due_events(int64_t now_unix_ms) override;
+  // Up to `limit` outbox items in order, handed over together; when `deliver` returns true they
+  // are all removed at once (false: kept for the next pass).
+  size_t drain_outbox_batch(const Deliver& deliver, size_t limit) override;
+  // The two halves of drain_outbox_batch, for a plugin host that delivers through the runtime.
+  Result<std::vector<storage::OutboxItem>> outbox(size_t limit);
+  Status remove_outbox_through(int64_t seq);
 
-  bool healthy() const;
-  const LoadedPlugin& plugin() const { return *plugin_; }
+  bool healthy() const override;
+  const LoadedPlugin& plugin() const override { return *plugin_; }
+  bool runs_inline() const override { return plugin_->nonblocking(); }
+  const char* isolation() const override { return "in_process"; }
   const std::string& mount_id() const;
   const std::filesystem::path& database_file() const;
 

@@ -146,6 +146,27 @@ std::vector<std::string> LoadedPlugin::implemented_hooks() const {
   return names;
 }
 
+Result<std::shared_ptr<const LoadedPlugin>> PluginLoader::stage(const fs::path& file) {
+  const std::string where = "plugin " + file.string() + ": ";
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) return Status::error(where + "no such file");
+  if (fs::file_size(file, ec) > kMaxPluginBytes) {
+    return Status::error(where + "larger than " + std::to_string(kMaxPluginBytes) + " bytes");
+  }
+  Result<std::string> hash = sha256_of(file);
+  if (!hash) return hash.status();
+  Result<fs::path> copy = [&] {
+    std::lock_guard lock(mutex_);
+    return content_addressed_copy(file, cache_dir_, hash.value());
+  }();
+  if (!copy) return copy.status();
+  auto plugin = std::make_shared<LoadedPlugin>();
+  plugin->source = fs::absolute(file, ec);
+  plugin->loaded_from = copy.value();
+  plugin->sha256 = hash.value();
+  return std::shared_ptr<const LoadedPlugin>(plugin);
+}
+
 Result<std::shared_ptr<const LoadedPlugin>> PluginLoader::load(const fs::path& file) {
   const std::string where = "plugin " + file.string() + ": ";
   std::error_code ec;

@@ -41,6 +41,11 @@ class PluginLoader {
 
   explicit PluginLoader(std::filesystem::path cache_dir) : cache_dir_(std::move(cache_dir)) {}
   Result<std::shared_ptr<const LoadedPlugin>> load(const std::filesystem::path& file);
+  // Checks `file` and puts its content-addressed copy in the cache without loading it: for
+  // out-of-process mini-apps, whose code the runtime never maps. Only source, loaded_from and
+  // sha256 are set.
+  Result<std::shared_ptr<const LoadedPlugin>> stage(const std::filesystem::path& file);
+  const std::filesystem::path& cache_dir() const { return cache_dir_; }
 
  private:
   std::filesystem::path cache_dir_;

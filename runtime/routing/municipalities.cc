@@ -1,6 +1,7 @@
 #include "runtime/routing/municipalities.h"
 
 #include "runtime/log/log.h"
+#include "runtime/plugin/remote_instance.h"
 
 namespace machi {
 
@@ -38,30 +39,42 @@ std::shared_ptr<const MunicipalitySnapshot> Municipalities::build(
       problems.push_back(where + path.error());
       continue;
     }
-    auto plugin = loader_.load(path.value());
+    const bool remote = entry.isolation == "process";
+    // Out of process, the runtime never maps the plugin's code: the host loads it and checks
+    // the config; in process, both happen here.
+    auto plugin = remote ? loader_.stage(path.value()) : loader_.load(path.value());
     if (!plugin) {
       problems.push_back(where + plugin.error());
       continue;
     }
-    auto config_problems = validate_config(*plugin.value(), entry.config_json);
-    if (!config_problems) {
-      problems.push_back(where + config_problems.error());
-      continue;
+    auto report_config = [&](const std::vector<ConfigProblem>& found) {
+      for (const ConfigProblem& p : found) {
+        problems.push_back("/mini_apps/" + std::to_string(entry.index) + "/config" + p.path + ": " +
+                           p.message);
+      }
+    };
+    if (!remote) {
+      auto config_problems = validate_config(*plugin.value(), entry.config_json);
+      if (!config_problems) {
+        problems.push_back(where + config_problems.error());
+        continue;
+      }
+      report_config(config_problems.value());
+      if (!config_problems.value().empty()) continue;
     }
-    for (const ConfigProblem& p : config_problems.value()) {
-      problems.push_back("/mini_apps/" + std::to_string(entry.index) + "/config" + p.path + ": " +
-                         p.message);
-    }
-    if (!config_problems.value().empty()) continue;
 
     auto mounted = std::make_shared<MountedApp>();
     mounted->entry = entry;
     mounted->metrics = metrics_.app(manifest.municipality_id, entry.id);
     std::shared_ptr<const MountedApp> old = previous ? previous->find(entry.id) : nullptr;
-    if (old && old->instance->plugin().sha256 == plugin.value()->sha256 &&
+    if (old && old->instance->reusable() && old->entry.isolation == entry.isolation &&
+        old->instance->plugin().sha256 == plugin.value()->sha256 &&
         old->entry.config_json == entry.config_json &&
         old->entry.deadline == entry.deadline && old->entry.job_quota == entry.job_quota &&
         old->entry.data_dir == entry.data_dir &&
+        old->entry.process_workers == entry.process_workers &&
+        old->entry.crash_limit == entry.crash_limit &&
+        old->entry.crash_window == entry.crash_window &&
         previous->manifest.timezone == manifest.timezone) {
       mounted->instance = old->instance;  // unchanged: keep serving on the same instance
       mounted->in_flight = old->in_flight;
@@ -85,12 +98,34 @@ std::shared_ptr<const MunicipalitySnapshot> Municipalities::build(
         auto id = identity.lock();
         return id && id->accounts().account_for_subject(mount, subject).has_value();
       };
-      auto instance = PluginInstance::create(plugin.value(), options);
-      if (!instance) {
-        problems.push_back(where + instance.error());
-        continue;
+      if (remote) {
+        RemoteOptions remote_options;
+        remote_options.instance = std::move(options);
+        remote_options.executable = options_.plugin_host;
+        remote_options.staged = plugin.value();
+        remote_options.cache_dir = loader_.cache_dir();
+        remote_options.workers = entry.process_workers;
+        remote_options.crash_limit = entry.crash_limit;
+        remote_options.crash_window = entry.crash_window;
+        remote_options.on_restart = [metrics = mounted->metrics] {
+          metrics->host_restarts.fetch_add(1, std::memory_order_relaxed);
+        };
+        std::vector<ConfigProblem> config_problems;
+        auto instance = RemoteInstance::create(std::move(remote_options), config_problems);
+        if (!instance) {
+          if (config_problems.empty()) problems.push_back(where + instance.error());
+          report_config(config_problems);
+          continue;
+        }
+        mounted->instance = std::shared_ptr<RemoteInstance>(std::move(instance).value());
+      } else {
+        auto instance = PluginInstance::create(plugin.value(), options);
+        if (!instance) {
+          problems.push_back(where + instance.error());
+          continue;
+        }
+        mounted->instance = std::shared_ptr<PluginInstance>(std::move(instance).value());
       }
-      mounted->instance = std::shared_ptr<PluginInstance>(std::move(instance).value());
       mounted->in_flight = std::make_shared<std::atomic<int>>(0);
       mounted->breaker = std::make_shared<CircuitBreaker>(entry.breaker_failures, entry.breaker_open);
     }

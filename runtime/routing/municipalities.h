@@ -18,6 +18,7 @@
 #include "runtime/identity/municipality_identity.h"
 #include "runtime/live/live_hub.h"
 #include "runtime/manifest/manifest.h"
+#include "runtime/plugin/mini_app_instance.h"
 #include "runtime/plugin/plugin_instance.h"
 #include "runtime/plugin/plugin_loader.h"
 #include "runtime/metrics/metrics.h"
@@ -27,7 +28,7 @@ namespace machi {
 
 struct MountedApp {
   MiniAppEntry entry;
-  std::shared_ptr<PluginInstance> instance;
+  std::shared_ptr<MiniAppInstance> instance;
   std::shared_ptr<std::atomic<int>> in_flight;  // shared by snapshots that keep the instance
   std::shared_ptr<CircuitBreaker> breaker;      // likewise (a new instance starts closed)
   std::shared_ptr<metrics::AppMetrics> metrics;  // kept for the mount id for good
@@ -53,6 +54,9 @@ struct MunicipalitiesOptions {
   std::vector<std::filesystem::path> plugin_dirs;
   std::filesystem::path data_dir = "data";
   LiveHub* live = nullptr;
+  // The `machi` executable that runs `machi plugin-host` for "isolation": "process" mini-apps
+  // (serve: its own /proc/self/exe). Empty: such mini-apps cannot be mounted.
+  std::filesystem::path plugin_host;
 };
 
 class Municipalities {

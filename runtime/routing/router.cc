@@ -465,6 +465,8 @@ HttpResponse Router::status_report(const MunicipalitySnapshot& m) {
     json::object entry{{"id", app->entry.id},
                        {"plugin", app->instance->plugin().id},
                        {"version", app->instance->plugin().version},
+                       {"isolation", app->instance->isolation()},
+                       {"host_restarts", counts.host_restarts.load()},
                        {"healthy", health.healthy},
                        {"in_flight", app->in_flight->load()},
                        {"responses", std::move(responses)},
@@ -615,7 +617,7 @@ void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
     call->app().metrics->plugin_call.observe(std::chrono::steady_clock::now() - entered);
     call->hook_returned(token);
   };
-  if (app->instance->plugin().nonblocking()) {
+  if (app->instance->runs_inline()) {
     run(call, plugin_request);  // the fast path: inline on this I/O thread
   } else {
     auto queued = std::make_shared<PluginRequest>(std::move(plugin_request));

@@ -99,7 +99,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   world->loader = std::make_unique<PluginLoader>(world->dir / "cache");
   world->municipalities = std::make_unique<Municipalities>(
       *world->loader,
-      MunicipalitiesOptions{{MACHI_PLUGIN_DIR}, world->dir / "data", &world->live});
+      MunicipalitiesOptions{{MACHI_PLUGIN_DIR}, world->dir / "data", &world->live, {}});
   auto problems = world->municipalities->load(std::filesystem::path(MACHI_DEMO_DIR) / "demo.json");
   if (!problems.empty()) {
     for (const auto& p : problems) std::fprintf(stderr, "demo manifest: %s\n", p.c_str());

@@ -60,7 +60,7 @@ TEST_CASE("50 manifest reloads under concurrent load, one swapping a plugin vers
   auto manifest = s.write_manifest(manifest_name, manifest_json("city", "localhost", apps_json(0)));
   Municipalities& m = s.municipalities;  // looks in <dir>/plugins first
   REQUIRE(m.load(manifest).empty());
-  std::weak_ptr<PluginInstance> v1_instance = m.all().front()->find("v")->instance;
+  std::weak_ptr<MiniAppInstance> v1_instance = m.all().front()->find("v")->instance;
   s.watch({s.dir.path(), plugins}, std::chrono::milliseconds(20));
 
   std::atomic<bool> stop{false};

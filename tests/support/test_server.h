@@ -41,7 +41,7 @@ struct TestServer {
                       size_t queue_limit = 256)  // normal priority may fill half of it
       // <dir>/plugins comes first: tests deploy plugin files there.
       : municipalities(loader, MunicipalitiesOptions{{dir / "plugins", plugin_dir(), fixture_dir()},
-                                                    dir / "data", &live}),
+                                                    dir / "data", &live, MACHI_BINARY}),
         pool(workers, queue_limit, stuck_after),
         server(with_port_zero(options), [this](HttpRequest request, HttpReply reply) {
           router->handle(std::move(request), std::move(reply));
