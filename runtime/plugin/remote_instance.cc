@@ -82,22 +82,96 @@ std::string reap(pid_t pid, Clock::duration grace) {
 
 }  // namespace
 
-RemoteInstance::RemoteInstance(RemoteOptions options, std::shared_ptr<const LoadedPlugin> plugin)
-    : options_(std::move(options)), plugin_(std::move(plugin)) {}
+class RemoteInstance::Core : public std::enable_shared_from_this<Core> {
+ public:
+  Core(RemoteOptions options) : options_(std::move(options)) {}
+  Result<std::shared_ptr<Core>> start_first(std::vector<ConfigProblem>& config_problems);
+  void stop();  // from the owner's destructor, on any thread
+
+  uint64_t handle_request(const PluginRequest& request, Done done);
+  void abandon(uint64_t token);
+  Result<std::string> info_card(const Claims& claims, std::string_view locale);
+  HealthReport health();
+  Result<std::string> export_subject(std::string_view subject);
+  Status erase_subject(std::string_view subject);
+  size_t deliver_due_events(int64_t now_unix_ms);
+  size_t drain_outbox_batch(const Deliver& deliver, size_t limit);
+  bool healthy() const;
+  const LoadedPlugin& plugin() const { return *plugin_; }
+  pid_t host_pid() const;
+  bool failed() const;
+  uint64_t restarts() const { return restarts_.load(); }
+
+ private:
+  struct InFlight {
+    Done done;
+    CardResolver resolve_card;
+  };
+  struct Waiter {
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool done = false;
+    bool ok = false;
+    std::string answer;
+  };
+  // One host process and what is in flight on it.
+  struct Process {
+    pid_t pid = 0;
+    std::unique_ptr<wire::Channel> channel;
+    std::mutex mutex;
+    bool dead = false;
+    std::map<uint64_t, InFlight> requests;
+    std::map<uint64_t, std::shared_ptr<Waiter>> calls;
+  };
+
+  // Spawns a host and waits for Ready. Fills plugin metadata into `plugin` when given.
+  Result<std::shared_ptr<Process>> start(std::vector<ConfigProblem>* config_problems,
+                                         LoadedPlugin* plugin);
+  void supervise();
+  void serve(const std::shared_ptr<Process>& process);  // reads until the host is gone
+  void host_call(Process& process, const wire::Frame& frame);
+  void bury(const std::shared_ptr<Process>& process, const std::string& why);
+  std::shared_ptr<Process> current() const;
+  Result<std::string> call(wire::Op op, std::string_view payload, std::chrono::milliseconds timeout);
+  PluginResponse unavailable() const;
+
+  RemoteOptions options_;
+  std::shared_ptr<const LoadedPlugin> plugin_;
+  std::atomic<uint64_t> next_id_{1};
+  std::atomic<uint64_t> restarts_{0};
+  mutable std::mutex mutex_;  // guards what follows
+  std::condition_variable wake_;
+  std::shared_ptr<Process> process_;  // null while restarting or failed
+  bool stopping_ = false;
+  bool failed_ = false;
+  std::string last_death_;  // for health()
+  std::deque<std::chrono::steady_clock::time_point> deaths_;
+  std::thread supervisor_;
+};
 
 Result<std::unique_ptr<RemoteInstance>> RemoteInstance::create(
     RemoteOptions options, std::vector<ConfigProblem>& config_problems) {
-  auto plugin = std::make_shared<LoadedPlugin>(*options.staged);
-  std::unique_ptr<RemoteInstance> instance(new RemoteInstance(std::move(options), nullptr));
-  auto started = instance->start(&config_problems, plugin.get());
+  auto core = std::make_shared<Core>(std::move(options));
+  auto started = core->start_first(config_problems);
   if (!started) return started.status();
-  instance->plugin_ = std::move(plugin);
-  instance->process_ = std::move(started).value();
-  instance->supervisor_ = std::thread([raw = instance.get()] { raw->supervise(); });
-  return instance;
+  return std::unique_ptr<RemoteInstance>(new RemoteInstance(std::move(started).value()));
 }
 
-RemoteInstance::~RemoteInstance() {
+RemoteInstance::~RemoteInstance() { core_->stop(); }
+
+Result<std::shared_ptr<RemoteInstance::Core>> RemoteInstance::Core::start_first(
+    std::vector<ConfigProblem>& config_problems) {
+  auto plugin = std::make_shared<LoadedPlugin>(*options_.staged);
+  auto started = start(&config_problems, plugin.get());
+  if (!started) return started.status();
+  plugin_ = std::move(plugin);
+  process_ = std::move(started).value();
+  // The thread shares ownership: it may outlive the RemoteInstance (see stop()).
+  supervisor_ = std::thread([self = shared_from_this()] { self->supervise(); });
+  return shared_from_this();
+}
+
+void RemoteInstance::Core::stop() {
   std::shared_ptr<Process> process;
   {
     std::lock_guard lock(mutex_);
@@ -106,10 +180,14 @@ RemoteInstance::~RemoteInstance() {
   }
   wake_.notify_all();
   if (process) process->channel->shutdown();  // the supervisor's read ends; the host sees EOF
-  if (supervisor_.joinable()) supervisor_.join();
+  if (!supervisor_.joinable()) return;
+  // On the supervisor's own thread (an answer it delivered let go of the last reference): it
+  // finishes after this returns, holding its own reference.
+  if (supervisor_.get_id() == std::this_thread::get_id()) supervisor_.detach();
+  else supervisor_.join();
 }
 
-Result<std::shared_ptr<RemoteInstance::Process>> RemoteInstance::start(
+Result<std::shared_ptr<RemoteInstance::Core::Process>> RemoteInstance::Core::start(
     std::vector<ConfigProblem>* config_problems, LoadedPlugin* plugin) {
   const InstanceOptions& o = options_.instance;
   const std::string where = "mini-app '" + o.mount_id + "' (out of process): ";
@@ -196,27 +274,27 @@ Result<std::shared_ptr<RemoteInstance::Process>> RemoteInstance::start(
   return process;
 }
 
-std::shared_ptr<RemoteInstance::Process> RemoteInstance::current() const {
+std::shared_ptr<RemoteInstance::Core::Process> RemoteInstance::Core::current() const {
   std::lock_guard lock(mutex_);
   return process_;
 }
 
-pid_t RemoteInstance::host_pid() const {
+pid_t RemoteInstance::Core::host_pid() const {
   auto process = current();
   return process ? process->pid : 0;
 }
 
-bool RemoteInstance::failed() const {
+bool RemoteInstance::Core::failed() const {
   std::lock_guard lock(mutex_);
   return failed_;
 }
 
-bool RemoteInstance::healthy() const {
+bool RemoteInstance::Core::healthy() const {
   std::lock_guard lock(mutex_);
   return process_ && !failed_;
 }
 
-PluginResponse RemoteInstance::unavailable() const {
+PluginResponse RemoteInstance::Core::unavailable() const {
   std::lock_guard lock(mutex_);
   if (failed_) {
     return error_response(503, "mini_app_failed",
@@ -229,7 +307,7 @@ PluginResponse RemoteInstance::unavailable() const {
                             "' is restarting; retry shortly", true);
 }
 
-void RemoteInstance::supervise() {
+void RemoteInstance::Core::supervise() {
   std::shared_ptr<Process> process = current();
   for (;;) {
     if (process) serve(process);
@@ -278,7 +356,7 @@ void RemoteInstance::supervise() {
   }
 }
 
-void RemoteInstance::serve(const std::shared_ptr<Process>& process) {
+void RemoteInstance::Core::serve(const std::shared_ptr<Process>& process) {
   for (;;) {
     auto frame = process->channel->receive();
     if (!frame) return bury(process, frame.error());
@@ -330,7 +408,7 @@ void RemoteInstance::serve(const std::shared_ptr<Process>& process) {
   }
 }
 
-void RemoteInstance::host_call(Process& process, const wire::Frame& frame) {
+void RemoteInstance::Core::host_call(Process& process, const wire::Frame& frame) {
   const InstanceOptions& o = options_.instance;
   wire::Decoder d(frame.payload);
   Op op = static_cast<Op>(d.u8());
@@ -374,7 +452,7 @@ void RemoteInstance::host_call(Process& process, const wire::Frame& frame) {
   process.channel->send(Kind::kHostReply, frame.id, out.view());
 }
 
-void RemoteInstance::bury(const std::shared_ptr<Process>& process, const std::string& why) {
+void RemoteInstance::Core::bury(const std::shared_ptr<Process>& process, const std::string& why) {
   bool stopping;
   {
     std::lock_guard lock(mutex_);
@@ -418,7 +496,7 @@ void RemoteInstance::bury(const std::shared_ptr<Process>& process, const std::st
             {"in_flight", std::to_string(requests.size())}});
 }
 
-uint64_t RemoteInstance::handle_request(const PluginRequest& request, Done done) {
+uint64_t RemoteInstance::Core::handle_request(const PluginRequest& request, Done done) {
   auto process = current();
   if (!process) {
     done(unavailable());
@@ -450,7 +528,7 @@ uint64_t RemoteInstance::handle_request(const PluginRequest& request, Done done)
   return id;
 }
 
-void RemoteInstance::abandon(uint64_t token) {
+void RemoteInstance::Core::abandon(uint64_t token) {
   auto process = current();
   if (!process) return;
   bool was_pending;
@@ -461,7 +539,7 @@ void RemoteInstance::abandon(uint64_t token) {
   if (was_pending) process->channel->send(Kind::kAbandon, token, {});
 }
 
-Result<std::string> RemoteInstance::call(Op op, std::string_view payload,
+Result<std::string> RemoteInstance::Core::call(Op op, std::string_view payload,
                                          std::chrono::milliseconds timeout) {
   auto process = current();
   if (!process) {
@@ -497,13 +575,13 @@ Result<std::string> RemoteInstance::call(Op op, std::string_view payload,
   return std::move(waiter->answer);
 }
 
-Result<std::string> RemoteInstance::info_card(const Claims& claims, std::string_view locale) {
+Result<std::string> RemoteInstance::Core::info_card(const Claims& claims, std::string_view locale) {
   wire::Encoder e;
   e.claims(claims).str(locale);
   return call(Op::kInfoCard, e.view(), options_.instance.deadline);
 }
 
-HealthReport RemoteInstance::health() {
+HealthReport RemoteInstance::Core::health() {
   HealthReport report;
   {
     std::lock_guard lock(mutex_);
@@ -529,19 +607,19 @@ HealthReport RemoteInstance::health() {
   return report;
 }
 
-Result<std::string> RemoteInstance::export_subject(std::string_view subject) {
+Result<std::string> RemoteInstance::Core::export_subject(std::string_view subject) {
   wire::Encoder e;
   e.str(subject);
   return call(Op::kExport, e.view(), kCallTimeout);
 }
 
-Status RemoteInstance::erase_subject(std::string_view subject) {
+Status RemoteInstance::Core::erase_subject(std::string_view subject) {
   wire::Encoder e;
   e.str(subject);
   return call(Op::kErase, e.view(), kCallTimeout).status();
 }
 
-size_t RemoteInstance::deliver_due_events(int64_t now_unix_ms) {
+size_t RemoteInstance::Core::deliver_due_events(int64_t now_unix_ms) {
   wire::Encoder e;
   e.i64(now_unix_ms);
   auto answer = call(Op::kDeliverEvents, e.view(), kCallTimeout);
@@ -551,7 +629,7 @@ size_t RemoteInstance::deliver_due_events(int64_t now_unix_ms) {
   return d.ok() ? delivered : 0;
 }
 
-size_t RemoteInstance::drain_outbox_batch(const Deliver& deliver, size_t limit) {
+size_t RemoteInstance::Core::drain_outbox_batch(const Deliver& deliver, size_t limit) {
   wire::Encoder e;
   e.u32(static_cast<uint32_t>(limit));
   auto answer = call(Op::kOutboxPeek, e.view(), kCallTimeout);
@@ -568,5 +646,29 @@ size_t RemoteInstance::drain_outbox_batch(const Deliver& deliver, size_t limit) 
   }
   return items.size();
 }
+
+uint64_t RemoteInstance::handle_request(const PluginRequest& request, Done done) {
+  return core_->handle_request(request, std::move(done));
+}
+void RemoteInstance::abandon(uint64_t token) { core_->abandon(token); }
+Result<std::string> RemoteInstance::info_card(const Claims& claims, std::string_view locale) {
+  return core_->info_card(claims, locale);
+}
+HealthReport RemoteInstance::health() { return core_->health(); }
+Result<std::string> RemoteInstance::export_subject(std::string_view subject) {
+  return core_->export_subject(subject);
+}
+Status RemoteInstance::erase_subject(std::string_view subject) { return core_->erase_subject(subject); }
+size_t RemoteInstance::deliver_due_events(int64_t now_unix_ms) {
+  return core_->deliver_due_events(now_unix_ms);
+}
+size_t RemoteInstance::drain_outbox_batch(const Deliver& deliver, size_t limit) {
+  return core_->drain_outbox_batch(deliver, limit);
+}
+bool RemoteInstance::healthy() const { return core_->healthy(); }
+const LoadedPlugin& RemoteInstance::plugin() const { return core_->plugin(); }
+pid_t RemoteInstance::host_pid() const { return core_->host_pid(); }
+bool RemoteInstance::failed() const { return core_->failed(); }
+uint64_t RemoteInstance::restarts() const { return core_->restarts(); }
 
 }  // namespace machi

@@ -49,7 +49,10 @@ class RemoteInstance final : public MiniAppInstance {
   // the instance. Config problems go to `config_problems` (and the result is an error).
   static Result<std::unique_ptr<RemoteInstance>> create(RemoteOptions options,
                                                         std::vector<ConfigProblem>& config_problems);
-  ~RemoteInstance() override;  // closes the socket, waits up to 5 s for the host, then kills it
+  // Closes the socket; the host then destroys its instance and exits (killed after 5 s). Safe
+  // on any thread, the supervisor's own included (the last reference to a replaced instance
+  // may go with an answer it delivers): its state lives on until the supervisor is done.
+  ~RemoteInstance() override;
 
   uint64_t handle_request(const PluginRequest& request, Done done) override;
   void abandon(uint64_t token) override;
@@ -60,61 +63,20 @@ class RemoteInstance final : public MiniAppInstance {
   size_t deliver_due_events(int64_t now_unix_ms) override;
   size_t drain_outbox_batch(const Deliver& deliver, size_t limit) override;
   bool healthy() const override;
-  const LoadedPlugin& plugin() const override { return *plugin_; }
+  const LoadedPlugin& plugin() const override;
   bool runs_inline() const override { return true; }  // a request is one frame sent
   const char* isolation() const override { return "process"; }
   bool reusable() const override { return !failed(); }
 
   pid_t host_pid() const;  // 0 while none runs
   bool failed() const;     // gave up after a crash loop
-  uint64_t restarts() const { return restarts_.load(); }
+  uint64_t restarts() const;
+
+  class Core;  // the state the supervisor thread shares (remote_instance.cc)
 
  private:
-  struct InFlight {
-    Done done;
-    CardResolver resolve_card;
-  };
-  struct Waiter {
-    std::mutex mutex;
-    std::condition_variable cv;
-    bool done = false;
-    bool ok = false;
-    std::string answer;
-  };
-  // One host process and what is in flight on it.
-  struct Process {
-    pid_t pid = 0;
-    std::unique_ptr<wire::Channel> channel;
-    std::mutex mutex;
-    bool dead = false;
-    std::map<uint64_t, InFlight> requests;
-    std::map<uint64_t, std::shared_ptr<Waiter>> calls;
-  };
-
-  RemoteInstance(RemoteOptions options, std::shared_ptr<const LoadedPlugin> plugin);
-  // Spawns a host and waits for Ready. Fills plugin metadata into `plugin` when given.
-  Result<std::shared_ptr<Process>> start(std::vector<ConfigProblem>* config_problems,
-                                         LoadedPlugin* plugin);
-  void supervise();
-  void serve(const std::shared_ptr<Process>& process);  // reads until the host is gone
-  void host_call(Process& process, const wire::Frame& frame);
-  void bury(const std::shared_ptr<Process>& process, const std::string& why);
-  std::shared_ptr<Process> current() const;
-  Result<std::string> call(wire::Op op, std::string_view payload, std::chrono::milliseconds timeout);
-  PluginResponse unavailable() const;
-
-  RemoteOptions options_;
-  std::shared_ptr<const LoadedPlugin> plugin_;
-  std::atomic<uint64_t> next_id_{1};
-  std::atomic<uint64_t> restarts_{0};
-  mutable std::mutex mutex_;  // guards what follows
-  std::condition_variable wake_;
-  std::shared_ptr<Process> process_;  // null while restarting or failed
-  bool stopping_ = false;
-  bool failed_ = false;
-  std::string last_death_;  // for health()
-  std::deque<std::chrono::steady_clock::time_point> deaths_;
-  std::thread supervisor_;
+  explicit RemoteInstance(std::shared_ptr<Core> core) : core_(std::move(core)) {}
+  std::shared_ptr<Core> core_;
 };
 
 }  // namespace machi

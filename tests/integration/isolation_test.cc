@@ -301,9 +301,30 @@ TEST_CASE("out of process: deadlines abandon the request in the host; an unchang
   pid_t pid = remote(s, "notes-a")->host_pid();
   REQUIRE(s.load("m.json", json).empty());
   CHECK(remote(s, "notes-a")->host_pid() == pid);  // unchanged: the same process keeps serving
+  // A changed config replaces the host; a request in flight on the old one still gets its answer,
+  // and the old host goes once that answer lets go of it.
+  auto in_flight = std::async(std::launch::async, [&] {
+    HttpClient own(s.port());
+    return own.get("/apps/notes-a/sleep?ms=150", "localhost");
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::string changed = json;
+  changed.replace(changed.find(R"("deadline_ms": 200)"), 18, R"("deadline_ms": 300)");
+  REQUIRE(s.load("m.json", changed).empty());
+  pid_t replaced = remote(s, "notes-a")->host_pid();
+  CHECK(replaced != pid);
+  Reply answered = in_flight.get();
+  CHECK(answered.status == 200);
+  auto gone_by = std::chrono::steady_clock::now() + std::chrono::seconds(6);
+  while (::kill(pid, 0) == 0 && std::chrono::steady_clock::now() < gone_by) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(::kill(pid, 0) != 0);
+  pid = replaced;
   // Switching isolation replaces the instance: now in process.
   std::string in_process = json;
   in_process.replace(in_process.find(R"("isolation": "process")"), 22, R"("isolation": "in_process")");
+  in_process.replace(in_process.find(R"("deadline_ms": 200)"), 18, R"("deadline_ms": 300)");
   REQUIRE(s.load("m.json", in_process).empty());
   CHECK(remote(s, "notes-a") == nullptr);
   CHECK(parse(c.get("/apps/notes-a/pid", "localhost")).at("pid").as_int64() == ::getpid());

@@ -38,6 +38,8 @@ const broken = {
   "deadline too small": (m) => { m.mini_apps[0].deadline_ms = 1; },
   "unknown priority": (m) => { m.mini_apps[0].priority = "urgent"; },
   "breaker open too short": (m) => { m.mini_apps[0].breaker = { failures: 3, open_ms: 1 }; },
+  "unknown isolation": (m) => { m.mini_apps[0].isolation = "sandbox"; },
+  "plugin host without workers": (m) => { m.mini_apps[0].isolation = "process"; m.mini_apps[0].process = { workers: 0 }; },
   "unknown field": (m) => { m.mini_apps[0].plguin = "x.so"; },
   "URL with query": (m) => { m.public_url = "https://x.example/?a=1"; },
   "a private key in a verifier": (m) => {
