@@ -1,5 +1,6 @@
 #include "runtime/plugin/remote_instance.h"
 
+#include <boost/json/parse.hpp>
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/socket.h>
@@ -610,7 +611,11 @@ HealthReport RemoteInstance::Core::health() {
 Result<std::string> RemoteInstance::Core::export_subject(std::string_view subject) {
   wire::Encoder e;
   e.str(subject);
-  return call(Op::kExport, e.view(), kCallTimeout);
+  auto data = call(Op::kExport, e.view(), kCallTimeout);
+  boost::system::error_code ec;
+  if (data) boost::json::parse(data.value(), ec);  // the host checked it; it is not trusted
+  if (ec) return Status::error("the plugin host answered an export that is not JSON");
+  return data;
 }
 
 Status RemoteInstance::Core::erase_subject(std::string_view subject) {
