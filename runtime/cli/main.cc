@@ -13,7 +13,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  serve --manifest FILE [--manifest FILE…] [--listen HOST:PORT] [--data DIR]\n"
     "        [--plugin-dir DIR…] [--io-threads N] [--workers N] [--max-connections N] [--once]\n"
-    "        [--push-ca-file PEM]\n"
+    "        [--push-ca-file PEM] [--web-root DIR]\n"
     "        serve the manifests' municipalities over HTTP; files are watched and reloaded\n"
     "  check FILE [FILE…] [--plugin-dir DIR…]\n"
     "        validate manifests and the plugins they enable; print every problem\n"

@@ -16,6 +16,7 @@
 #include "runtime/manifest/manifest_watcher.h"
 #include "runtime/routing/municipalities.h"
 #include "runtime/routing/router.h"
+#include "runtime/routing/web_files.h"
 #include "runtime/scheduler/scheduler.h"
 
 namespace machi::cli {
@@ -25,6 +26,7 @@ namespace {
 
 struct ServeOptions {
   std::vector<fs::path> manifests;
+  fs::path web_root = MACHI_WEB_DIR;  // the resident web app's files (runtime/web)
   std::vector<fs::path> plugin_dirs;
   fs::path data_dir = "data";
   HttpServerOptions http;
@@ -67,6 +69,7 @@ bool parse(const Args& args, ServeOptions& o) {
     if (a == "--manifest" && next) o.manifests.emplace_back(args[++i]);
     else if (a == "--plugin-dir" && next) o.plugin_dirs.emplace_back(args[++i]);
     else if (a == "--data" && next) o.data_dir = args[++i];
+    else if (a == "--web-root" && next) o.web_root = args[++i];
     else if (a == "--listen" && next && parse_listen(args[++i], o.http)) continue;
     else if (a == "--io-threads" && next && parse_size(args[++i], n)) o.http.io_threads = n;
     else if (a == "--workers" && next && parse_size(args[++i], n)) o.workers = n;
@@ -145,6 +148,12 @@ int serve(const Args& args) {
     router->handle(std::move(request), std::move(reply));
   });
   router = std::make_unique<Router>(municipalities, pool, server.scheduler());
+  if (auto web = WebFiles::load(o.web_root)) {
+    router->set_web(web.value());
+  } else {
+    std::fprintf(stderr, "machi: %s\n", web.error().c_str());
+    return 1;
+  }
   if (Status s = server.start(); !s) {
     std::fprintf(stderr, "machi: %s\n", s.message().c_str());
     return 1;

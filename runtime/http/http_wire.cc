@@ -87,7 +87,7 @@ void to_beast(HttpResponse response, bool keep_alive, BeastResponse& out) {
   out.result(response.status);
   out.version(11);
   out.set(http::field::server, "machi");
-  out.set(http::field::content_type, response.content_type);
+  if (!response.content_type.empty()) out.set(http::field::content_type, response.content_type);
   for (auto& [name, value] : response.headers) out.set(name, value);
   out.body() = std::move(response.body);
   out.keep_alive(keep_alive);

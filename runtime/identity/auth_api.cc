@@ -155,7 +155,8 @@ HttpResponse AuthApi::handle(const HttpRequest& request, std::string_view path,
   if (path == "auth/session") {
     if (need("POST")) return open_session(request, identity, manifest, client);
     if (need("DELETE")) return close_session(request, identity, issuer);
-    return json_error(405, "method_not_allowed", "use POST or DELETE");
+    if (need("GET")) return current_session(request, identity);
+    return json_error(405, "method_not_allowed", "use GET, POST or DELETE");
   }
   if (path == "auth/signout") {
     return need("POST") ? sign_out(request, identity) : json_error(405, "method_not_allowed", "use POST");
@@ -291,6 +292,19 @@ HttpResponse AuthApi::open_session(const HttpRequest& r, MunicipalityIdentity& i
   r2.headers.emplace_back("set-cookie", std::string(MunicipalityIdentity::kSessionCookie) + "=" + session +
                                             "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
                                             std::to_string(kSessionSeconds) + (tls ? "; Secure" : ""));
+  return r2;
+}
+
+HttpResponse AuthApi::current_session(const HttpRequest& r, MunicipalityIdentity& id) {
+  // A GET: the cookie goes only with same-site requests (SameSite=Strict), and only this
+  // origin's script can read the answer (no CORS), so the CSRF token reaches only the shell.
+  std::string_view session_id = MunicipalityIdentity::session_cookie(r.header("cookie"));
+  auto session = session_id.empty() ? std::nullopt
+                                    : id.accounts().session(sha256_hex(session_id), now_ms());
+  auto account = session ? id.accounts().by_id(session->first) : std::nullopt;
+  if (!account) return json_error(401, "no_session", "not signed in (no live session cookie)");
+  HttpResponse r2 = ok_json(json::object{{"csrf_token", session->second}, {"account", account_json(*account)}});
+  r2.headers.emplace_back("cache-control", "no-store");
   return r2;
 }
 

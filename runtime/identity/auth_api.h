@@ -7,6 +7,7 @@
 //   POST auth/session    {login, password}  web app sign-in: HttpOnly SameSite=Strict cookie
 //                        (Secure on https) + {csrf_token, account}; cookie requests that change
 //                        state must send X-CSRF-Token
+//   GET  auth/session    (cookie)  the live session's {csrf_token, account} (the shell after a reload)
 //   DELETE auth/session  (cookie + X-CSRF-Token)                            → 204, cookie cleared
 //   GET  me              (Bearer)                                          → the account
 //   PATCH me             (Bearer) {display_name?, language?, district?, household?} → the account
@@ -69,6 +70,7 @@ class AuthApi {
   HttpResponse open_session(const HttpRequest& r, MunicipalityIdentity& id, const Manifest& manifest,
                             const std::string& client);
   HttpResponse close_session(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer);
+  HttpResponse current_session(const HttpRequest& r, MunicipalityIdentity& id);
   HttpResponse password_grant(const boost::json::object& body, MunicipalityIdentity& id,
                               const std::string& issuer, const std::string& client);
   HttpResponse refresh_grant(const boost::json::object& body, MunicipalityIdentity& id,

@@ -235,6 +235,7 @@ void Router::handle(HttpRequest request, HttpReply reply) {
     return to_mini_app(std::move(municipality), std::move(request), id_copy, remainder_copy,
                        std::move(reply));
   }
+  if (web_ && web_->has(path)) return reply(web_->answer(request));
   reply(json_error(404, "not_found", "no such endpoint: " + path));
 }
 

@@ -16,6 +16,7 @@
 #include "runtime/identity/password_hasher.h"
 #include "runtime/http/http_message.h"
 #include "runtime/routing/municipalities.h"
+#include "runtime/routing/web_files.h"
 
 namespace machi {
 
@@ -25,6 +26,8 @@ class Router {
  public:
   Router(Municipalities& municipalities, WorkerPool& pool, ScheduleAfter schedule_after);
   void handle(HttpRequest request, HttpReply reply);
+  // The resident web app's files, served at the site root (set before serving; none: 404).
+  void set_web(std::shared_ptr<const WebFiles> web) { web_ = std::move(web); }
 
  private:
   void list_apps(const MunicipalitySnapshot& m, HttpReply& reply);
@@ -49,6 +52,7 @@ class Router {
   notify::StreamApi streams_;
   std::string id_prefix_;
   std::atomic<uint64_t> next_id_{1};
+  std::shared_ptr<const WebFiles> web_;
 };
 
 }  // namespace machi

@@ -537,6 +537,14 @@ TEST_CASE("web session: HttpOnly SameSite cookie, CSRF token on every state chan
     return c.request(method, path, "localhost", h, body);
   };
   CHECK(with_cookie("GET", "/api/v1/me", "", "").status == 200);  // reading needs no CSRF token
+  // The shell after a reload: the live session gives its CSRF token back (to this origin only).
+  Reply current = with_cookie("GET", "/api/v1/auth/session", "", "");
+  REQUIRE(current.status == 200);
+  CHECK(parse(current).at("csrf_token").as_string() == csrf);
+  CHECK(parse(current).at("account").at("login").as_string() == "web@example.jp");
+  CHECK(current.headers["cache-control"] == "no-store");
+  CHECK(c.request("GET", "/api/v1/auth/session", "localhost", {}).status == 401);
+  CHECK(c.request("GET", "/api/v1/auth/session", "localhost", {{"Cookie", "machi_session=forged"}}).status == 401);
   Reply seen = with_cookie("GET", "/apps/notes-a/headers", "", "");
   CHECK(seen.status == 200);
   CHECK_FALSE(parse(seen).as_object().contains("cookie"));  // the session never reaches a plugin
@@ -555,6 +563,7 @@ TEST_CASE("web session: HttpOnly SameSite cookie, CSRF token on every state chan
   CHECK(closed.status == 204);
   CHECK(closed.headers["set-cookie"].find("Max-Age=0") != std::string::npos);
   CHECK(with_cookie("GET", "/api/v1/me", "", "").status == 401);
+  CHECK(with_cookie("GET", "/api/v1/auth/session", "", "").status == 401);
   CHECK(post(c, "/api/v1/auth/session", {{"login", "web@example.jp"}, {"password", "wrong"}}).status == 401);
 }
 

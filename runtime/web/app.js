@@ -1,0 +1,171 @@
+// The resident web app shell (plain modern JS, no build step): sign-up and sign-in with the
+// HttpOnly cookie session (state-changing calls send its CSRF token), the home screen with the
+// resident's own order and hidden mini-apps (persisted through PUT /api/v1/me/apps), and the
+// language switch (ja, やさしい日本語, en). docs/web-app.md describes what is here and what is next.
+
+const LANGUAGES = ["ja", "ja-easy", "en"];
+const state = { csrf: null, account: null, apps: [], strings: {}, lang: "ja" };
+const $ = (id) => document.getElementById(id);
+
+function t(key, vars = {}) {
+  const text = state.strings[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => vars[name] ?? "");
+}
+
+async function api(method, path, body) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (state.csrf && method !== "GET") headers["X-CSRF-Token"] = state.csrf;
+  const response = await fetch(path, {
+    method, headers, credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!response.ok) {
+    const error = new Error(data?.error?.message ?? `HTTP ${response.status}`);
+    error.status = response.status;
+    throw error;
+  }
+  return data;
+}
+
+function say(message) {
+  $("status").textContent = message;
+}
+
+async function setLanguage(lang) {
+  state.lang = LANGUAGES.includes(lang) ? lang : "ja";
+  state.strings = await api("GET", `/i18n/${state.lang}.json`);
+  document.documentElement.lang = state.lang === "ja-easy" ? "ja" : state.lang;
+  for (const element of document.querySelectorAll("[data-i18n]")) {
+    element.textContent = t(element.dataset.i18n);
+  }
+  $("language").value = state.lang;
+  localStorage.setItem("machi.language", state.lang);
+  if (state.account) renderHome();
+}
+
+function show(view) {
+  $("sign-in").hidden = view !== "sign-in";
+  $("home").hidden = view !== "home";
+}
+
+function renderHome(focus) {
+  $("greeting").textContent = t("greeting", { name: state.account.display_name ?? "" });
+  const list = $("apps");
+  list.replaceChildren();
+  state.apps.forEach((app, index) => {
+    const item = document.createElement("li");
+    item.dataset.id = app.id;
+    if (app.hidden) item.classList.add("hidden-app");
+    const link = document.createElement("a");
+    link.href = `/apps/${encodeURIComponent(app.id)}/`;
+    link.textContent = app.hidden ? `${app.name} ${t("hidden")}` : app.name;
+    const moves = document.createElement("span");
+    moves.className = "moves";
+    const button = (action, label, text, disabled) => {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "quiet";
+      b.dataset.action = action;
+      b.setAttribute("aria-label", label);
+      b.textContent = text;
+      b.disabled = disabled;
+      b.addEventListener("click", () => change(app.id, action));
+      return b;
+    };
+    moves.append(
+      button("up", t("move_up", { name: app.name }), "↑", index === 0),
+      button("down", t("move_down", { name: app.name }), "↓", index === state.apps.length - 1),
+      button("toggle", t(app.hidden ? "show" : "hide", { name: app.name }), app.hidden ? "+" : "−", false));
+    item.append(link, moves);
+    list.append(item);
+  });
+  if (focus) {
+    const target = list.querySelector(`li[data-id="${CSS.escape(focus.id)}"] button[data-action="${focus.action}"]`);
+    (target && !target.disabled ? target : list.querySelector(`li[data-id="${CSS.escape(focus.id)}"] a`))?.focus();
+  }
+}
+
+async function change(id, action) {
+  const index = state.apps.findIndex((app) => app.id === id);
+  const apps = state.apps.map((app) => ({ ...app }));
+  if (action === "up" && index > 0) [apps[index - 1], apps[index]] = [apps[index], apps[index - 1]];
+  else if (action === "down" && index < apps.length - 1) [apps[index + 1], apps[index]] = [apps[index], apps[index + 1]];
+  else if (action === "toggle") apps[index].hidden = !apps[index].hidden;
+  try {
+    const saved = await api("PUT", "/api/v1/me/apps", { apps: apps.map(({ id, hidden }) => ({ id, hidden })) });
+    state.apps = saved.apps;
+    renderHome({ id, action });
+    say(t("saved"));
+  } catch (error) {
+    say(t("failed", { reason: error.message }));
+  }
+}
+
+async function enterHome(session) {
+  state.csrf = session.csrf_token;
+  state.account = session.account;
+  state.apps = (await api("GET", "/api/v1/me/apps")).apps;
+  show("home");
+  renderHome();
+}
+
+async function signIn(login, password) {
+  await enterHome(await api("POST", "/api/v1/auth/session", { login, password }));
+}
+
+function formValues(form) {
+  return Object.fromEntries(new FormData(form).entries());
+}
+
+async function start() {
+  $("language").addEventListener("change", (e) => setLanguage(e.target.value));
+  await setLanguage(localStorage.getItem("machi.language") ?? (navigator.language.startsWith("ja") ? "ja" : "en"));
+  try {
+    const city = await api("GET", "/api/v1/apps");
+    $("city").textContent = city.name;
+    document.title = city.name;
+  } catch {
+    // the name is decoration; the rest works without it
+  }
+  $("sign-in-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const { login, password } = formValues(event.target);
+    try {
+      await signIn(login, password);
+      say("");
+    } catch (error) {
+      say(t("failed", { reason: error.message }));
+    }
+  });
+  $("sign-up-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const { login, password, display_name } = formValues(event.target);
+    try {
+      const tokens = await api("POST", "/api/v1/auth/register",
+                               { login, password, display_name, language: state.lang === "en" ? "en" : "ja" });
+      // The shell uses the cookie session; the API tokens registration returns are revoked.
+      await api("POST", "/api/v1/auth/signout", { refresh_token: tokens.refresh_token }).catch(() => {});
+      await signIn(login, password);
+      say("");
+    } catch (error) {
+      say(t("failed", { reason: error.message }));
+    }
+  });
+  $("sign-out").addEventListener("click", async () => {
+    await api("DELETE", "/api/v1/auth/session").catch(() => {});
+    Object.assign(state, { csrf: null, account: null, apps: [] });
+    show("sign-in");
+    say(t("signed_out"));
+  });
+  try {
+    await enterHome(await api("GET", "/api/v1/auth/session"));
+  } catch (error) {
+    show("sign-in");
+    if (error.status !== 401) say(t("failed", { reason: error.message }));
+  }
+}
+
+start();

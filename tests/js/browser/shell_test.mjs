@@ -1,0 +1,125 @@
+// End-to-end: the resident web app in Debian's Chromium (headless, driven by playwright-core)
+// against a real `machi serve` with the demo manifest on a loopback port. A 360 px phone screen:
+// sign up through the form, reorder and hide mini-apps with the buttons and see both survive a
+// reload, switch the language, sign out; an axe-core WCAG 2 AA scan of each screen finds no
+// serious or critical violation; the home screen is saved as a screenshot artefact.
+// Usage: node shell_test.mjs MACHI_BINARY PLUGIN_DIR MANIFEST ARTIFACT_DIR
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createRequire } from "node:module";
+import { chromium } from "playwright-core";
+
+const [machi, pluginDir, manifest, artifacts] = process.argv.slice(2);
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+let failures = 0;
+const check = (ok, what) => {
+  if (!ok) failures++;
+  console.log(`${ok ? "ok  " : "FAIL"} ${what}`);
+};
+
+function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(url, ms) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer within ${ms} ms`);
+}
+
+async function axe(page, screen) {
+  const result = await page.evaluate(`${axeSource}
+    axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })
+      .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length })))`);
+  const bad = result.filter((v) => v.impact === "serious" || v.impact === "critical");
+  check(bad.length === 0, `axe on ${screen}: no serious or critical violation ${JSON.stringify(bad)}`);
+}
+
+const names = (page) => page.$$eval("#apps li a", (links) => links.map((a) => a.textContent));
+
+const dir = mkdtempSync(join(tmpdir(), "machi-browser-"));
+const port = await freePort();
+const server = spawn(machi, ["serve", "--manifest", manifest, "--plugin-dir", pluginDir, "--data", join(dir, "data"),
+                             "--listen", `127.0.0.1:${port}`], { stdio: ["ignore", "ignore", "pipe"] });
+let log = "";
+server.stderr.on("data", (chunk) => { log += chunk; });
+const base = `http://localhost:${port}`;
+let browser;
+try {
+  await waitFor(`${base}/healthz`, 20000);
+  const shell = await fetch(`${base}/`);
+  check(shell.headers.get("content-security-policy")?.includes("script-src 'self'"), "the shell is served with its CSP");
+
+  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: "ja-JP" });
+  const page = await context.newPage();
+  page.on("pageerror", (e) => check(false, `no script error: ${e.message}`));
+  await page.goto(`${base}/`);
+  await page.waitForSelector("#sign-in:not([hidden])");
+  check((await page.textContent("#city")).includes("デモ市"), "the city's name from the manifest");
+  await axe(page, "sign-in");
+
+  await page.fill("#new-name", "花子");
+  await page.fill("#new-login", "hanako@example.jp");
+  await page.fill("#new-password", "correct horse battery");
+  await page.click("#sign-up-form button[type=submit]");
+  await page.waitForSelector("#home:not([hidden])");
+  check((await page.textContent("#greeting")).includes("花子"), "signed up and greeted by name");
+  const before = await names(page);
+  check(before.length >= 3, `the demo's mini-apps are listed (${before.length})`);
+
+  await page.click("#apps li:first-child button[data-action=down]");
+  await page.waitForFunction((first) => document.querySelector("#apps li:nth-child(2) a")?.textContent === first, before[0]);
+  check(await page.evaluate(() => document.activeElement?.dataset.action === "down"), "focus stays on the moved item's button");
+  await page.click("#apps li:last-child button[data-action=toggle]");
+  await page.waitForSelector("#apps li:last-child.hidden-app");
+  mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: join(artifacts, "home-360.png"), fullPage: true });
+  await axe(page, "home");
+
+  await page.reload();
+  await page.waitForSelector("#home:not([hidden])");
+  const after = await names(page);
+  check(after[0] === before[1] && after[1] === before[0], `the new order survives a reload (${after.join(", ")})`);
+  check(await page.$("#apps li:last-child.hidden-app") !== null, "the hidden mini-app stays hidden after a reload");
+
+  await page.selectOption("#language", "en");
+  await page.waitForFunction(() => document.documentElement.lang === "en");
+  check((await page.textContent("#home-title")) === "Home", "switched to English");
+  await page.selectOption("#language", "ja-easy");
+  await page.waitForFunction(() => document.querySelector("#sign-out").textContent.includes("でる"));
+  check(true, "switched to easy Japanese");
+  await axe(page, "home in easy Japanese");
+
+  await page.click("#sign-out");
+  await page.waitForSelector("#sign-in:not([hidden])");
+  const me = await page.evaluate(() => fetch("/api/v1/auth/session").then((r) => r.status));
+  check(me === 401, "signed out: the session is gone");
+} catch (error) {
+  check(false, `browser test ran to the end: ${error.stack}`);
+} finally {
+  await browser?.close();
+  server.kill("SIGTERM");
+  await new Promise((r) => server.once("exit", r));
+  rmSync(dir, { recursive: true, force: true });
+}
+if (failures) {
+  console.log(log.split("\n").slice(-30).join("\n"));
+  process.exit(1);
+}
+console.log("all browser checks passed");
