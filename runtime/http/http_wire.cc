@@ -88,7 +88,11 @@ void to_beast(HttpResponse response, bool keep_alive, BeastResponse& out) {
   out.version(11);
   out.set(http::field::server, "machi");
   if (!response.content_type.empty()) out.set(http::field::content_type, response.content_type);
-  for (auto& [name, value] : response.headers) out.set(name, value);
+  for (auto& [name, value] : response.headers) {
+    // Several policies are all enforced: a second one may only restrict further.
+    if (name == "content-security-policy") out.insert(name, value);
+    else out.set(name, value);
+  }
   out.body() = std::move(response.body);
   out.keep_alive(keep_alive);
   out.prepare_payload();

@@ -31,6 +31,16 @@ HttpResponse json_ok(const json::value& value, unsigned status = 200) {
   return r;
 }
 
+// Every answer from a mini-app is a sandboxed document to the browser: an opaque origin that
+// cannot read the shell's session or call the resident API with its cookie, may not fetch
+// anything itself (its screens reach their own backend through the shell's bridge, docs/web-app.md),
+// and may be framed only by this origin. Sent as an extra header: a plugin's own policy is
+// enforced as well, never instead.
+constexpr const char* kMiniAppPolicy =
+    "sandbox allow-scripts allow-forms allow-popups allow-downloads; default-src 'self'; "
+    "connect-src 'none'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'self'";
+
 HttpResponse from_plugin(PluginResponse p, const std::string& request_id) {
   HttpResponse r;
   r.status = p.status;
@@ -38,6 +48,8 @@ HttpResponse from_plugin(PluginResponse p, const std::string& request_id) {
   r.body = std::move(p.body);
   r.headers = std::move(p.headers);
   r.headers.emplace_back("x-request-id", request_id);
+  r.headers.emplace_back("content-security-policy", kMiniAppPolicy);
+  r.headers.emplace_back("x-content-type-options", "nosniff");
   return r;
 }
 

@@ -3,8 +3,10 @@
 // resident's own order and hidden mini-apps (persisted through PUT /api/v1/me/apps), and the
 // language switch (ja, やさしい日本語, en). docs/web-app.md describes what is here and what is next.
 
+import { openBridge } from "/bridge.js";
+
 const LANGUAGES = ["ja", "ja-easy", "en"];
-const state = { csrf: null, account: null, apps: [], strings: {}, lang: "ja" };
+const state = { csrf: null, account: null, apps: [], strings: {}, lang: "ja", bridge: null };
 const $ = (id) => document.getElementById(id);
 
 function t(key, vars = {}) {
@@ -44,11 +46,43 @@ async function setLanguage(lang) {
   $("language").value = state.lang;
   localStorage.setItem("machi.language", state.lang);
   if (state.account) renderHome();
+  state.bridge?.context();
 }
 
 function show(view) {
   $("sign-in").hidden = view !== "sign-in";
   $("home").hidden = view !== "home";
+  $("mini-app").hidden = view !== "mini-app";
+  if (view !== "mini-app") closeMiniApp();
+}
+
+function closeMiniApp() {
+  state.bridge?.close();
+  state.bridge = null;
+  $("frame-box").replaceChildren();
+}
+
+// "#/apps/{id}": the mini-app's own screen (served by its plugin at /apps/{id}/ui/), isolated in
+// a sandboxed frame; anything else: the home screen.
+function route() {
+  if (!state.account) return;
+  const match = /^#\/apps\/([a-z0-9_-]{1,64})$/.exec(location.hash);
+  const app = match && state.apps.find((a) => a.id === match[1]);
+  if (!app) {
+    show("home");
+    return;
+  }
+  closeMiniApp();
+  show("mini-app");
+  $("mini-app-title").textContent = app.name;
+  const frame = document.createElement("iframe");
+  frame.setAttribute("sandbox", "allow-scripts allow-forms allow-popups allow-downloads");
+  frame.setAttribute("referrerpolicy", "no-referrer");
+  frame.title = app.name;
+  frame.src = `/apps/${encodeURIComponent(app.id)}/ui/`;
+  state.bridge = openBridge({ frame, appId: app.id, csrf: () => state.csrf, language: () => state.lang });
+  $("frame-box").append(frame);
+  $("mini-app-title").focus?.();
 }
 
 function renderHome(focus) {
@@ -60,7 +94,7 @@ function renderHome(focus) {
     item.dataset.id = app.id;
     if (app.hidden) item.classList.add("hidden-app");
     const link = document.createElement("a");
-    link.href = `/apps/${encodeURIComponent(app.id)}/`;
+    link.href = `#/apps/${app.id}`;
     link.textContent = app.hidden ? `${app.name} ${t("hidden")}` : app.name;
     const moves = document.createElement("span");
     moves.className = "moves";
@@ -108,8 +142,8 @@ async function enterHome(session) {
   state.csrf = session.csrf_token;
   state.account = session.account;
   state.apps = (await api("GET", "/api/v1/me/apps")).apps;
-  show("home");
   renderHome();
+  route();
 }
 
 async function signIn(login, password) {
@@ -122,6 +156,7 @@ function formValues(form) {
 
 async function start() {
   $("language").addEventListener("change", (e) => setLanguage(e.target.value));
+  window.addEventListener("hashchange", route);
   await setLanguage(localStorage.getItem("machi.language") ?? (navigator.language.startsWith("ja") ? "ja" : "en"));
   try {
     const city = await api("GET", "/api/v1/apps");
@@ -158,6 +193,7 @@ async function start() {
     await api("DELETE", "/api/v1/auth/session").catch(() => {});
     Object.assign(state, { csrf: null, account: null, apps: [] });
     show("sign-in");
+    history.replaceState(null, "", "#/");
     say(t("signed_out"));
   });
   try {

@@ -2,17 +2,20 @@
 // against a real `machi serve` with the demo manifest on a loopback port. A 360 px phone screen:
 // sign up through the form, reorder and hide mini-apps with the buttons and see both survive a
 // reload, switch the language, sign out; an axe-core WCAG 2 AA scan of each screen finds no
-// serious or critical violation; the home screen is saved as a screenshot artefact.
-// Usage: node shell_test.mjs MACHI_BINARY PLUGIN_DIR MANIFEST ARTIFACT_DIR
+// serious or critical violation; the home screen is saved as a screenshot artefact. Then, with
+// the notes fixture mounted, a mini-app screen probes its sandbox: it can neither read the
+// session nor call /api/v1/me, and reaches its own backend (as the resident) only through the
+// shell's bridge, which refuses paths outside the mini-app.
+// Usage: node shell_test.mjs MACHI_BINARY PLUGIN_DIR MANIFEST ARTIFACT_DIR FIXTURE_DIR
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
 
-const [machi, pluginDir, manifest, artifacts] = process.argv.slice(2);
+const [machi, pluginDir, manifest, artifacts, fixtureDir] = process.argv.slice(2);
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 let failures = 0;
@@ -53,19 +56,36 @@ async function axe(page, screen) {
 const names = (page) => page.$$eval("#apps li a", (links) => links.map((a) => a.textContent));
 
 const dir = mkdtempSync(join(tmpdir(), "machi-browser-"));
-const port = await freePort();
-const server = spawn(machi, ["serve", "--manifest", manifest, "--plugin-dir", pluginDir, "--data", join(dir, "data"),
-                             "--listen", `127.0.0.1:${port}`], { stdio: ["ignore", "ignore", "pipe"] });
+const servers = [];
 let log = "";
-server.stderr.on("data", (chunk) => { log += chunk; });
-const base = `http://localhost:${port}`;
-let browser;
-try {
+
+async function startServer(name, manifestFile, plugins) {
+  const port = await freePort();
+  const server = spawn(machi, ["serve", "--manifest", manifestFile, "--plugin-dir", plugins,
+                               "--data", join(dir, name), "--listen", `127.0.0.1:${port}`],
+                       { stdio: ["ignore", "ignore", "pipe"] });
+  server.stderr.on("data", (chunk) => { log += chunk; });
+  servers.push(server);
+  const base = `http://localhost:${port}`;
   await waitFor(`${base}/healthz`, 20000);
+  return base;
+}
+
+async function signUp(page, base) {
+  await page.goto(`${base}/`);
+  await page.waitForSelector("#sign-in:not([hidden])");
+  await page.fill("#new-name", "花子");
+  await page.fill("#new-login", "hanako@example.jp");
+  await page.fill("#new-password", "correct horse battery");
+  await page.click("#sign-up-form button[type=submit]");
+  await page.waitForSelector("#home:not([hidden])");
+}
+
+async function homeScreen(browser) {
+  const base = await startServer("demo", manifest, pluginDir);
   const shell = await fetch(`${base}/`);
   check(shell.headers.get("content-security-policy")?.includes("script-src 'self'"), "the shell is served with its CSP");
 
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
   const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: "ja-JP" });
   const page = await context.newPage();
   page.on("pageerror", (e) => check(false, `no script error: ${e.message}`));
@@ -74,11 +94,7 @@ try {
   check((await page.textContent("#city")).includes("デモ市"), "the city's name from the manifest");
   await axe(page, "sign-in");
 
-  await page.fill("#new-name", "花子");
-  await page.fill("#new-login", "hanako@example.jp");
-  await page.fill("#new-password", "correct horse battery");
-  await page.click("#sign-up-form button[type=submit]");
-  await page.waitForSelector("#home:not([hidden])");
+  await signUp(page, base);
   check((await page.textContent("#greeting")).includes("花子"), "signed up and greeted by name");
   const before = await names(page);
   check(before.length >= 3, `the demo's mini-apps are listed (${before.length})`);
@@ -110,12 +126,59 @@ try {
   await page.waitForSelector("#sign-in:not([hidden])");
   const me = await page.evaluate(() => fetch("/api/v1/auth/session").then((r) => r.status));
   check(me === 401, "signed out: the session is gone");
+  await context.close();
+}
+
+async function miniAppSandbox(browser) {
+  const notesManifest = join(dir, "notes.json");
+  writeFileSync(notesManifest, JSON.stringify({
+    municipality: "iso", name: "Isolation", public_url: "http://localhost", hostnames: ["localhost"],
+    timezone: "Asia/Tokyo", mini_apps: [{ id: "notes-a", name: "Notes", plugin: "notes.so" }],
+  }));
+  const base = await startServer("iso", notesManifest, fixtureDir);
+  const direct = await fetch(`${base}/apps/notes-a/ui/`);
+  check(direct.headers.get("content-security-policy")?.startsWith("sandbox allow-scripts"), "a mini-app's documents are sandboxed by the runtime's policy");
+
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: "ja-JP" });
+  const page = await context.newPage();
+  await signUp(page, base);
+  await page.click("#apps li:first-child a");
+  await page.waitForSelector("#mini-app:not([hidden]) iframe");
+  check((await page.getAttribute("#frame-box iframe", "sandbox")) === "allow-scripts allow-forms allow-popups allow-downloads", "the screen's frame is sandboxed without allow-same-origin");
+  let frame;
+  for (let i = 0; i < 100 && !frame; ++i) {
+    frame = page.frames().find((f) => f.url().endsWith("/apps/notes-a/ui/"));
+    if (!frame) await new Promise((r) => setTimeout(r, 50));
+  }
+  await frame.waitForSelector("body[data-done]", { timeout: 10000 });
+  const seen = JSON.parse(await frame.textContent("#result"));
+  check(seen.cookie === "threw" || !String(seen.cookie).includes("machi_session"), `the screen cannot read the session cookie (${seen.cookie})`);
+  check(seen.parent === "threw", "the screen cannot reach into the shell's document");
+  check(seen.storage === "threw", "the screen has no access to the shell's storage");
+  check(seen.me === "blocked", `the screen cannot call /api/v1/me (${seen.me})`);
+  check(seen.whoami === "subject", `through the bridge the screen reaches its own backend as the resident (${seen.whoami})`);
+  check(seen.escape === "refused" && seen.encoded === "refused", `the bridge refuses paths outside the mini-app (${seen.escape}, ${seen.encoded})`);
+  check(seen.note === "status 201", `a state change through the bridge carries the CSRF token (${seen.note})`);
+  check(seen.language === "ja", `the screen is told the resident's language (${seen.language})`);
+  const notes = await page.evaluate(() => fetch("/apps/notes-a/notes").then((r) => r.json()));
+  check(notes.notes?.includes("from the screen"), "the note the screen wrote belongs to the resident");
+  await axe(page, "a mini-app screen in the shell");
+  await context.close();
+}
+
+let browser;
+try {
+  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
+  await homeScreen(browser);
+  await miniAppSandbox(browser);
 } catch (error) {
   check(false, `browser test ran to the end: ${error.stack}`);
 } finally {
   await browser?.close();
-  server.kill("SIGTERM");
-  await new Promise((r) => server.once("exit", r));
+  for (const server of servers) {
+    server.kill("SIGTERM");
+    await new Promise((r) => (server.exitCode !== null ? r() : server.once("exit", r)));
+  }
   rmSync(dir, { recursive: true, force: true });
 }
 if (failures) {
