@@ -45,15 +45,110 @@ async function setLanguage(lang) {
   }
   $("language").value = state.lang;
   localStorage.setItem("machi.language", state.lang);
-  if (state.account) renderHome();
+  if (state.account) {
+    renderHome();
+    if (!$("home").hidden) renderCards();
+    refreshBadge();
+  }
   state.bridge?.context();
 }
 
+const VIEWS = ["sign-in", "home", "inbox", "settings", "mini-app"];
+
 function show(view) {
-  $("sign-in").hidden = view !== "sign-in";
-  $("home").hidden = view !== "home";
-  $("mini-app").hidden = view !== "mini-app";
+  for (const name of VIEWS) $(name).hidden = name !== view;
+  $("nav").hidden = view === "sign-in";
   if (view !== "mini-app") closeMiniApp();
+}
+
+// The language the runtime and plugins know for cards: easy Japanese reads the Japanese ones.
+const apiLocale = () => (state.lang === "en" ? "en" : "ja");
+
+async function refreshBadge() {
+  try {
+    const { unread } = await api("GET", "/api/v1/me/notifications?limit=1");
+    const badge = $("badge");
+    badge.hidden = unread === 0;
+    const shown = document.createElement("span");
+    shown.setAttribute("aria-hidden", "true");
+    shown.textContent = String(unread);
+    const spoken = document.createElement("span");
+    spoken.className = "sr-only";
+    spoken.textContent = t("unread", { n: unread });  // read out with the link: "お知らせ 未読 1 件"
+    badge.replaceChildren(shown, spoken);
+  } catch {
+    // the badge is a hint; the inbox itself reports failures
+  }
+}
+
+async function renderCards() {
+  const list = $("cards");
+  try {
+    const { cards } = await api("GET", `/api/v1/me/cards?locale=${apiLocale()}`);
+    list.replaceChildren(...cards.map((card) => {
+      const item = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = `#/apps/${card.app}`;
+      link.textContent = card.title;
+      item.append(link);
+      if (card.body) {
+        const body = document.createElement("p");
+        body.textContent = card.body;
+        item.append(body);
+      }
+      return item;
+    }));
+    if (!cards.length) {
+      const none = document.createElement("li");
+      none.textContent = t("no_cards");
+      list.append(none);
+    }
+  } catch (error) {
+    say(t("failed", { reason: error.message }));
+  }
+}
+
+async function renderInbox() {
+  const { items } = await api("GET", "/api/v1/me/notifications?limit=50");
+  const list = $("notifications");
+  list.replaceChildren(...items.map((n) => {
+    const item = document.createElement("li");
+    if (!n.read) item.classList.add("unread");
+    const title = document.createElement("strong");
+    title.textContent = (n.read ? "" : `${t("new")}: `) + n.title;
+    const body = document.createElement("p");
+    body.textContent = n.body;
+    const when = document.createElement("p");
+    when.className = "when";
+    when.textContent = new Date(n.created_unix_ms).toLocaleString(apiLocale() === "en" ? "en" : "ja-JP");
+    item.append(title, body, when);
+    if (!n.read) {
+      const read = document.createElement("button");
+      read.type = "button";
+      read.className = "quiet";
+      read.textContent = t("mark_read");
+      read.setAttribute("aria-label", t("mark_read_named", { title: n.title }));
+      read.addEventListener("click", async () => {
+        await api("POST", `/api/v1/me/notifications/${n.id}/read`).catch((e) => say(t("failed", { reason: e.message })));
+        await renderInbox();
+        await refreshBadge();
+      });
+      item.append(read);
+    }
+    return item;
+  }));
+  $("inbox-empty").hidden = items.length > 0;
+  $("read-all").hidden = !items.some((n) => !n.read);
+}
+
+function applyDisplay() {
+  const size = localStorage.getItem("machi.textSize") ?? "normal";
+  const contrast = localStorage.getItem("machi.contrast") === "1";
+  document.documentElement.classList.toggle("size-large", size === "large");
+  document.documentElement.classList.toggle("size-largest", size === "largest");
+  document.documentElement.classList.toggle("contrast", contrast);
+  for (const radio of document.querySelectorAll("input[name=text-size]")) radio.checked = radio.value === size;
+  $("contrast").checked = contrast;
 }
 
 function closeMiniApp() {
@@ -66,10 +161,23 @@ function closeMiniApp() {
 // a sandboxed frame; anything else: the home screen.
 function route() {
   if (!state.account) return;
+  if (location.hash === "#/inbox") {
+    show("inbox");
+    renderInbox().then(refreshBadge).catch((e) => say(t("failed", { reason: e.message })));
+    $("inbox-title").focus();
+    return;
+  }
+  if (location.hash === "#/settings") {
+    show("settings");
+    $("settings-title").focus();
+    return;
+  }
   const match = /^#\/apps\/([a-z0-9_-]{1,64})$/.exec(location.hash);
   const app = match && state.apps.find((a) => a.id === match[1]);
   if (!app) {
     show("home");
+    renderCards();
+    refreshBadge();
     return;
   }
   closeMiniApp();
@@ -98,13 +206,18 @@ function renderHome(focus) {
     link.textContent = app.hidden ? `${app.name} ${t("hidden")}` : app.name;
     const moves = document.createElement("span");
     moves.className = "moves";
-    const button = (action, label, text, disabled) => {
+    const button = (action, label, symbol, disabled) => {
       const b = document.createElement("button");
       b.type = "button";
       b.className = "quiet";
       b.dataset.action = action;
-      b.setAttribute("aria-label", label);
-      b.textContent = text;
+      const shown = document.createElement("span");
+      shown.setAttribute("aria-hidden", "true");
+      shown.textContent = symbol;
+      const spoken = document.createElement("span");
+      spoken.className = "sr-only";
+      spoken.textContent = label;  // the button's name: which mini-app, which way
+      b.append(shown, spoken);
       b.disabled = disabled;
       b.addEventListener("click", () => change(app.id, action));
       return b;
@@ -157,6 +270,16 @@ function formValues(form) {
 async function start() {
   $("language").addEventListener("change", (e) => setLanguage(e.target.value));
   window.addEventListener("hashchange", route);
+  applyDisplay();
+  for (const radio of document.querySelectorAll("input[name=text-size]")) {
+    radio.addEventListener("change", () => { localStorage.setItem("machi.textSize", radio.value); applyDisplay(); });
+  }
+  $("contrast").addEventListener("change", (e) => { localStorage.setItem("machi.contrast", e.target.checked ? "1" : "0"); applyDisplay(); });
+  $("read-all").addEventListener("click", async () => {
+    await api("POST", "/api/v1/me/notifications/read-all").catch((e) => say(t("failed", { reason: e.message })));
+    await renderInbox();
+    await refreshBadge();
+  });
   await setLanguage(localStorage.getItem("machi.language") ?? (navigator.language.startsWith("ja") ? "ja" : "en"));
   try {
     const city = await api("GET", "/api/v1/apps");
