@@ -257,6 +257,7 @@ async function enterHome(session) {
   state.apps = (await api("GET", "/api/v1/me/apps")).apps;
   renderHome();
   route();
+  if (!navigator.onLine) say(t("offline"));
 }
 
 async function signIn(login, password) {
@@ -314,6 +315,9 @@ async function start() {
   });
   $("sign-out").addEventListener("click", async () => {
     await api("DELETE", "/api/v1/auth/session").catch(() => {});
+    // Nothing of the resident stays on the device: the offline copy of their home goes too.
+    navigator.serviceWorker?.controller?.postMessage({ type: "machi:signed-out" });
+    await caches?.delete("machi-data").catch(() => {});
     Object.assign(state, { csrf: null, account: null, apps: [] });
     show("sign-in");
     history.replaceState(null, "", "#/");
@@ -327,4 +331,7 @@ async function start() {
   }
 }
 
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.register("/sw.js").catch(() => {});  // installable and offline when it works
+}
 start();

@@ -124,6 +124,23 @@ async function homeScreen(browser) {
   check(after[0] === before[1] && after[1] === before[0], `the new order survives a reload (${after.join(", ")})`);
   check(await page.$("#apps li:last-child.hidden-app") !== null, "the hidden mini-app stays hidden after a reload");
 
+  // Installable, and the last home screen shows offline.
+  const manifestLink = await page.getAttribute("link[rel=manifest]", "href");
+  const webManifest = await (await fetch(`${base}${manifestLink}`)).json();
+  check(webManifest.start_url === "/" && webManifest.display === "standalone" && webManifest.icons.length > 0, "a web app manifest to install from");
+  check(await page.evaluate(() => navigator.serviceWorker.ready.then((r) => !!r.active)), "the service worker is active");
+  await page.reload();
+  await page.waitForSelector("#home:not([hidden])");
+  await context.setOffline(true);
+  await page.reload();
+  await page.waitForSelector("#home:not([hidden])");
+  const offline = await names(page);
+  check(offline.join() === after.join(), `offline, the last home screen shows (${offline.length} mini-apps)`);
+  check((await page.textContent("#status")).length > 0, "and says it is offline");
+  await context.setOffline(false);
+  await page.reload();
+  await page.waitForSelector("#home:not([hidden])");
+
   await page.selectOption("#language", "en");
   await page.waitForFunction(() => document.documentElement.lang === "en");
   check((await page.textContent("#home-title")) === "Home", "switched to English");
@@ -152,6 +169,7 @@ async function homeScreen(browser) {
   await page.waitForSelector("#sign-in:not([hidden])");
   const me = await page.evaluate(() => fetch("/api/v1/auth/session").then((r) => r.status));
   check(me === 401, "signed out: the session is gone");
+  check(!(await page.evaluate(() => caches.has("machi-data"))), "signed out: the offline copy of the home screen is gone");
   await context.close();
 }
 
