@@ -53,7 +53,7 @@ async function setLanguage(lang) {
   state.bridge?.context();
 }
 
-const VIEWS = ["sign-in", "home", "inbox", "settings", "mini-app"];
+const VIEWS = ["sign-in", "home", "inbox", "card", "settings", "consent", "mini-app"];
 
 function show(view) {
   for (const name of VIEWS) $(name).hidden = name !== view;
@@ -141,6 +141,90 @@ async function renderInbox() {
   $("read-all").hidden = !items.some((n) => !n.read);
 }
 
+// --- the digital citizen card ----------------------------------------------------------------
+let cardTimer = null;
+
+async function renderCard() {
+  state.account = await api("GET", "/api/v1/me");  // verification may have happened meanwhile
+  const verified = state.account.assurance === "verified";
+  $("card-verified").hidden = !verified;
+  $("card-unverified").hidden = verified;
+}
+
+async function showCard() {
+  const card = await api("GET", "/api/v1/me/citizen-card");
+  const img = $("card-qr");
+  img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(card.qr_svg)}`;
+  img.alt = t("card_qr");
+  img.hidden = false;
+  $("card-refresh").textContent = t("card_refresh");
+  const until = Date.now() + card.expires_in * 1000;
+  clearInterval(cardTimer);
+  const tick = () => {
+    const left = Math.max(0, Math.round((until - Date.now()) / 1000));
+    $("card-expiry").textContent = left ? t("card_expires", { s: left }) : t("card_expired");
+    if (!left) {
+      clearInterval(cardTimer);
+      img.hidden = true;
+      img.removeAttribute("src");
+      say(t("card_expired"));
+    }
+  };
+  tick();
+  cardTimer = setInterval(tick, 1000);
+}
+
+// --- consents: what each mini-app receives ------------------------------------------------
+function consentForm(entry, submitLabel, onSaved) {
+  const form = document.createElement("form");
+  form.className = "consent";
+  form.dataset.app = entry.mini_app;
+  const fieldset = document.createElement("fieldset");
+  const legend = document.createElement("legend");
+  legend.textContent = t("consent_title", { name: entry.name });
+  fieldset.append(legend);
+  for (const claim of entry.requested) {
+    const label = document.createElement("label");
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.name = claim;
+    box.checked = entry.granted.includes(claim);
+    label.append(box, ` ${t(`claim_${claim}`)}`);
+    fieldset.append(label);
+  }
+  const save = document.createElement("button");
+  save.type = "submit";
+  save.textContent = submitLabel;
+  form.append(fieldset, save);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const claims = entry.requested.filter((claim) => form.elements[claim].checked);
+    try {
+      await api("PUT", `/api/v1/me/consents/${encodeURIComponent(entry.mini_app)}`, { claims });
+      localStorage.setItem(`machi.asked.${entry.mini_app}`, "1");
+      say(t("consent_saved", { name: entry.name }));
+      onSaved?.();
+    } catch (error) {
+      say(t("failed", { reason: error.message }));
+    }
+  });
+  return form;
+}
+
+async function renderConsents() {
+  const { consents } = await api("GET", "/api/v1/me/consents");
+  const asking = consents.filter((c) => c.requested.length > 0);
+  $("consents").replaceChildren(...asking.map((entry) => consentForm(entry, t("consent_save"))));
+}
+
+// Opening a mini-app that asks for more than the pairwise subject for the first time: ask.
+async function needsConsent(app) {
+  if (localStorage.getItem(`machi.asked.${app.id}`)) return null;
+  const { consents } = await api("GET", "/api/v1/me/consents");
+  const entry = consents.find((c) => c.mini_app === app.id);
+  return entry && entry.requested.length > 0 && entry.granted.length === 0 ? entry : null;
+}
+
 function applyDisplay() {
   const size = localStorage.getItem("machi.textSize") ?? "normal";
   const contrast = localStorage.getItem("machi.contrast") === "1";
@@ -159,7 +243,7 @@ function closeMiniApp() {
 
 // "#/apps/{id}": the mini-app's own screen (served by its plugin at /apps/{id}/ui/), isolated in
 // a sandboxed frame; anything else: the home screen.
-function route() {
+async function route() {
   if (!state.account) return;
   if (location.hash === "#/inbox") {
     show("inbox");
@@ -169,7 +253,14 @@ function route() {
   }
   if (location.hash === "#/settings") {
     show("settings");
+    renderConsents().catch((e) => say(t("failed", { reason: e.message })));
     $("settings-title").focus();
+    return;
+  }
+  if (location.hash === "#/card") {
+    show("card");
+    renderCard().catch((e) => say(t("failed", { reason: e.message })));
+    $("card-title").focus();
     return;
   }
   const match = /^#\/apps\/([a-z0-9_-]{1,64})$/.exec(location.hash);
@@ -181,6 +272,14 @@ function route() {
     return;
   }
   closeMiniApp();
+  const asking = await needsConsent(app).catch(() => null);
+  if (asking) {
+    show("consent");
+    $("consent-title").textContent = app.name;
+    $("consent-form").replaceWith(Object.assign(consentForm(asking, t("consent_open"), () => route()), { id: "consent-form" }));
+    $("consent-title").focus();
+    return;
+  }
   show("mini-app");
   $("mini-app-title").textContent = app.name;
   const frame = document.createElement("iframe");
@@ -276,6 +375,7 @@ async function start() {
     radio.addEventListener("change", () => { localStorage.setItem("machi.textSize", radio.value); applyDisplay(); });
   }
   $("contrast").addEventListener("change", (e) => { localStorage.setItem("machi.contrast", e.target.checked ? "1" : "0"); applyDisplay(); });
+  $("card-refresh").addEventListener("click", () => showCard().catch((e) => say(t("failed", { reason: e.message }))));
   $("read-all").addEventListener("click", async () => {
     await api("POST", "/api/v1/me/notifications/read-all").catch((e) => say(t("failed", { reason: e.message })));
     await renderInbox();

@@ -13,7 +13,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
+import { dirname, resolve } from "node:path";
 import { chromium } from "playwright-core";
+import { SignJWT, exportJWK, generateKeyPair } from "jose";
 
 const [machi, pluginDir, manifest, artifacts, fixtureDir] = process.argv.slice(2);
 const require = createRequire(import.meta.url);
@@ -88,8 +90,44 @@ async function signUp(page, base) {
   await page.waitForSelector("#home:not([hidden])");
 }
 
+// The demo manifest, plus an eKYC verifier whose key this test holds (as the verifier service
+// would), written beside the test's data with the demo's data directories made absolute.
+const verifier = { issuer: "https://ekyc.browser-test.example", kid: "browser-test-1" };
+async function demoWithVerifier() {
+  const demo = JSON.parse(readFileSync(manifest, "utf8"));
+  for (const app of demo.mini_apps) {
+    if (app.data_dir) app.data_dir = resolve(dirname(manifest), app.data_dir);
+  }
+  const { publicKey, privateKey } = await generateKeyPair("ES256");
+  verifier.privateKey = privateKey;
+  const jwk = await exportJWK(publicKey);
+  demo.verifiers = [{ issuer: verifier.issuer, keys: [{ kty: "EC", crv: "P-256", kid: verifier.kid, x: jwk.x, y: jwk.y }] }];
+  verifier.audience = demo.public_url;
+  const file = join(dir, "demo.json");
+  writeFileSync(file, JSON.stringify(demo));
+  return file;
+}
+
+function assertion(nonce) {
+  return new SignJWT({ nonce, verified: { legal_name: "佐賀 花子", birthdate: "1990-04-01",
+                                          address: { district: "honjo", line: "佐賀市本庄町1-1" } } })
+    .setProtectedHeader({ alg: "ES256", typ: "machi-ekyc+jwt", kid: verifier.kid })
+    .setIssuer(verifier.issuer).setAudience(verifier.audience).setIssuedAt().setExpirationTime("5m")
+    .sign(verifier.privateKey);
+}
+
+// A call from the shell's page with its cookie session and CSRF token.
+function asResident(page, method, path, body) {
+  return page.evaluate(async ([method, path, body]) => {
+    const { csrf_token } = await (await fetch("/api/v1/auth/session")).json();
+    const r = await fetch(path, { method, headers: { "X-CSRF-Token": csrf_token, "Content-Type": "application/json" },
+                                  body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: r.status, body: await r.text() };
+  }, [method, path, body]);
+}
+
 async function homeScreen(browser) {
-  const base = await startServer("demo", manifest, pluginDir);
+  const base = await startServer("demo", await demoWithVerifier(), pluginDir);
   const shell = await fetch(`${base}/`);
   check(shell.headers.get("content-security-policy")?.includes("script-src 'self'"), "the shell is served with its CSP");
 
@@ -149,9 +187,42 @@ async function homeScreen(browser) {
   check(true, "switched to easy Japanese");
   await axe(page, "home in easy Japanese");
 
+  // The citizen card: only after verification (the eKYC assertion this test signs).
+  await page.click("nav a[href='#/card']");
+  await page.waitForSelector("#card-unverified:not([hidden])");
+  check(true, "the citizen card waits for verification");
+  const nonce = await asResident(page, "POST", "/api/v1/me/verification/nonce", {});
+  check(nonce.status === 200, `a verification nonce (${nonce.status})`);
+  const verified = await asResident(page, "POST", "/api/v1/me/verification",
+                                    { assertion: await assertion(JSON.parse(nonce.body).nonce) });
+  check(verified.status === 200, `verified by the eKYC assertion (${verified.status} ${verified.body.slice(0, 120)})`);
+  await page.reload();
+  await page.waitForSelector("#card-verified:not([hidden])");
+  await page.click("#card-refresh");
+  await page.waitForSelector("#card-qr:not([hidden])");
+  check((await page.getAttribute("#card-qr", "src")).startsWith("data:image/svg+xml"), "the card's QR code shows");
+  check(/\d/.test(await page.textContent("#card-expiry")), "with the seconds it stays valid");
+  await axe(page, "the citizen card");
+  await page.screenshot({ path: join(artifacts, "card-360.png"), fullPage: true });
+
+  // Consent on first use: the garbage calendar asks for the district.
+  await page.click("nav a[href='#/']");
+  await page.click("#apps li[data-id=garbage] a");
+  await page.waitForSelector("#consent:not([hidden]) input[name=district]");
+  await axe(page, "the consent request");
+  await page.check("#consent input[name=district]");
+  await page.click("#consent button[type=submit]");
+  await page.waitForSelector("#mini-app:not([hidden]) iframe");
+  check(true, "accepting opens the mini-app");
+  const consents = JSON.parse((await asResident(page, "GET", "/api/v1/me/consents")).body).consents;
+  check(consents.find((c) => c.mini_app === "garbage")?.granted.includes("district"), "the district is granted to the garbage calendar");
+
   // Settings: text size and contrast apply at once and stay on this device.
   await page.click("nav a[href='#/settings']");
   await page.waitForSelector("#settings:not([hidden])");
+  await page.waitForSelector("#consents form[data-app=garbage] input[name=district]");
+  check(await page.isChecked("#consents form[data-app=garbage] input[name=district]"), "settings list the consent, revocable");
+  check(!(await page.isChecked("#consents form[data-app=bousai] input[name=district]")), "what was never granted stays unchecked");
   await page.check("input[name=text-size][value=large]");
   await page.check("#contrast");
   check(await page.evaluate(() => document.documentElement.classList.contains("size-large") &&
