@@ -53,11 +53,11 @@ async function setLanguage(lang) {
   state.bridge?.context();
 }
 
-const VIEWS = ["sign-in", "home", "inbox", "card", "settings", "consent", "mini-app"];
+const VIEWS = ["sign-in", "visit", "home", "inbox", "card", "settings", "consent", "mini-app"];
 
 function show(view) {
   for (const name of VIEWS) $(name).hidden = name !== view;
-  $("nav").hidden = view === "sign-in";
+  $("nav").hidden = !state.account;
   if (view !== "mini-app") closeMiniApp();
 }
 
@@ -241,10 +241,57 @@ function closeMiniApp() {
   $("frame-box").replaceChildren();
 }
 
+// The visitor side (B面): the mini-apps the municipality offers visitors, without an account.
+async function renderVisit() {
+  const { apps } = await api("GET", "/api/v1/apps");
+  state.visitorApps = apps.filter((a) => a.audience.includes("visitors"));
+  $("visit-apps").replaceChildren(...state.visitorApps.map((app) => {
+    const item = document.createElement("li");
+    const link = document.createElement("a");
+    link.href = `#/apps/${app.id}`;
+    link.textContent = app.name;
+    item.append(link);
+    if (app.description) {
+      const about = document.createElement("p");
+      about.textContent = app.description;
+      item.append(about);
+    }
+    return item;
+  }));
+}
+
+function openMiniApp(app) {
+  show("mini-app");
+  $("back").href = state.account ? "#/" : "#/visit";
+  $("mini-app-title").textContent = app.name;
+  const frame = document.createElement("iframe");
+  frame.setAttribute("sandbox", "allow-scripts allow-forms allow-popups allow-downloads");
+  frame.setAttribute("referrerpolicy", "no-referrer");
+  frame.title = app.name;
+  frame.src = `/apps/${encodeURIComponent(app.id)}/ui/`;
+  state.bridge = openBridge({ frame, appId: app.id, csrf: () => state.csrf, language: () => state.lang });
+  $("frame-box").append(frame);
+  $("mini-app-title").focus();
+}
+
 // "#/apps/{id}": the mini-app's own screen (served by its plugin at /apps/{id}/ui/), isolated in
 // a sandboxed frame; anything else: the home screen.
 async function route() {
-  if (!state.account) return;
+  if (!state.account) {
+    const visiting = /^#\/apps\/([a-z0-9_-]{1,64})$/.exec(location.hash);
+    if (visiting && !state.visitorApps) await renderVisit().catch(() => {});
+    const app = visiting && (state.visitorApps ?? []).find((a) => a.id === visiting[1]);
+    closeMiniApp();
+    if (app) return openMiniApp(app);
+    if (location.hash === "#/visit") {
+      show("visit");
+      await renderVisit().catch((e) => say(t("failed", { reason: e.message })));
+      $("visit-title").focus();
+      return;
+    }
+    show("sign-in");
+    return;
+  }
   if (location.hash === "#/inbox") {
     show("inbox");
     renderInbox().then(refreshBadge).catch((e) => say(t("failed", { reason: e.message })));
@@ -280,16 +327,7 @@ async function route() {
     $("consent-title").focus();
     return;
   }
-  show("mini-app");
-  $("mini-app-title").textContent = app.name;
-  const frame = document.createElement("iframe");
-  frame.setAttribute("sandbox", "allow-scripts allow-forms allow-popups allow-downloads");
-  frame.setAttribute("referrerpolicy", "no-referrer");
-  frame.title = app.name;
-  frame.src = `/apps/${encodeURIComponent(app.id)}/ui/`;
-  state.bridge = openBridge({ frame, appId: app.id, csrf: () => state.csrf, language: () => state.lang });
-  $("frame-box").append(frame);
-  $("mini-app-title").focus?.();
+  openMiniApp(app);
 }
 
 function renderHome(focus) {
@@ -419,6 +457,7 @@ async function start() {
     navigator.serviceWorker?.controller?.postMessage({ type: "machi:signed-out" });
     await caches?.delete("machi-data").catch(() => {});
     Object.assign(state, { csrf: null, account: null, apps: [] });
+    $("nav").hidden = true;
     show("sign-in");
     history.replaceState(null, "", "#/");
     say(t("signed_out"));
@@ -426,8 +465,8 @@ async function start() {
   try {
     await enterHome(await api("GET", "/api/v1/auth/session"));
   } catch (error) {
-    show("sign-in");
     if (error.status !== 401) say(t("failed", { reason: error.message }));
+    route();
   }
 }
 

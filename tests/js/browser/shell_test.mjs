@@ -139,6 +139,17 @@ async function homeScreen(browser) {
   check((await page.textContent("#city")).includes("デモ市"), "the city's name from the manifest");
   await axe(page, "sign-in");
 
+  // The visitor side (B面), without an account.
+  await page.click("a[href='#/visit']");
+  await page.waitForSelector("#visit-apps li a");
+  const visitorApps = await page.$$eval("#visit-apps li a", (a) => a.map((x) => x.textContent));
+  check(visitorApps.includes("ようこそ") && !visitorApps.includes("図書館"),
+        `visitors see the mini-apps for visitors only (${visitorApps.join(", ")})`);
+  await axe(page, "the visitor home");
+  await page.click("#visit-apps li a >> text=ようこそ");
+  await page.waitForSelector("#mini-app:not([hidden]) iframe[src='/apps/welcome/ui/']");
+  check((await page.getAttribute("#back", "href")) === "#/visit", "a visitor's way back leads to the visitor home");
+
   await signUp(page, base);
   check((await page.textContent("#greeting")).includes("花子"), "signed up and greeted by name");
   await page.waitForSelector("#cards li a");
