@@ -3,6 +3,7 @@
 // calendar, an iCalendar feed — with a sorting-guide search, per-resident area choice, reminders
 // the evening before and the morning of collection, and staff uploads swapped in atomically.
 // Routes and config keys: README.md next to this file.
+#include <machi/sdk/assets.h>
 #include <machi/sdk/sdk.h>
 #include <machi/sdk/text.h>
 
@@ -115,6 +116,7 @@ class GarbageCalendar : public Plugin {
     if (path.starts_with("/staff/")) return staff(request, response);
     if (path == "/me") return me(request, response);
     if (method != "GET") throw HttpError(405, "method_not_allowed", "GET only");
+    if (serve_asset(request, response)) return;  // the screen (ui/)
     auto state = current();
     if (path == "/") return overview(*state, response);
     if (path == "/areas") return areas(*state, response);
