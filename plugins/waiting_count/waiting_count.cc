@@ -5,6 +5,7 @@
 // a ticket is notified once when few people are ahead; statistics per hour and counter as JSON
 // or CSV. Routes and config keys: README.md next to this file.
 #include <date/date.h>
+#include <machi/sdk/assets.h>
 #include <machi/sdk/sdk.h>
 
 #include <algorithm>
@@ -96,46 +97,12 @@ struct Visit {
 constexpr const char* kDisplayPage = R"HTML(<!doctype html>
 <html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>窓口待ち人数</title>
-<style>
-body{font-family:sans-serif;margin:0;background:#0b2545;color:#fff}
-h1{font-size:2.2rem;margin:1rem 2rem}
-table{width:calc(100% - 4rem);margin:0 2rem;border-collapse:collapse;font-size:2rem}
-th,td{padding:.6rem 1rem;border-bottom:2px solid #13315c;text-align:left}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
-.closed{color:#8da9c4}
-#state{margin:1rem 2rem;font-size:1rem;color:#8da9c4}
-</style></head>
+<link rel="stylesheet" href="../../ui/display.css">
+</head>
 <body><h1 id="title">窓口待ち人数</h1>
 <table><thead><tr><th>窓口</th><th>呼出中</th><th>待ち人数</th><th>待ち時間の目安</th></tr></thead><tbody id="rows"></tbody></table>
 <p id="state">接続中…</p>
-<script>
-const base = location.pathname.replace(/\/display\/[^/]*$/, '');
-const office = decodeURIComponent(location.pathname.split('/').pop());
-const rows = new Map();
-function row(c) {
-  let tr = rows.get(c.counter);
-  if (!tr) {
-    tr = document.createElement('tr');
-    for (let i = 0; i < 4; i++) tr.appendChild(document.createElement('td'));
-    tr.children[1].className = tr.children[2].className = tr.children[3].className = 'n';
-    document.getElementById('rows').appendChild(tr);
-    rows.set(c.counter, tr);
-  }
-  tr.className = c.closed ? 'closed' : '';
-  tr.children[0].textContent = c.name;
-  tr.children[1].textContent = c.now_serving.length ? c.now_serving.join(', ') : '—';
-  tr.children[2].textContent = c.closed ? '受付終了' : c.waiting + ' 人';
-  tr.children[3].textContent = c.closed ? '' : '約 ' + c.estimated_wait_minutes + ' 分';
-}
-fetch(base + '/offices/' + encodeURIComponent(office)).then(r => r.json()).then(o => {
-  document.getElementById('title').textContent = o.name + ' 窓口待ち人数';
-  o.counters.forEach(row);
-  const live = new EventSource(base + '/live/office.' + office);
-  live.addEventListener('live', e => row(JSON.parse(JSON.parse(e.data).message)));
-  live.onopen = () => document.getElementById('state').textContent = '';
-  live.onerror = () => document.getElementById('state').textContent = '再接続中…';
-});
-</script></body></html>
+<script src="../../ui/display.js"></script></body></html>
 )HTML";
 
 }  // namespace
@@ -179,6 +146,7 @@ class WaitingCount : public Plugin {
     if (path == "/") return overview(response);
     if (path.starts_with("/offices/")) return office_view(response, path.substr(9));
     if (path.starts_with("/counters/")) return void(response.json(status_of(counter_of(path.substr(10)), day())));
+    if (serve_asset(request, response)) return;  // the screens (ui/), the display's script and style
     if (path.starts_with("/display/")) {
       office_of(path.substr(9));
       response.header("Cache-Control", "no-cache");

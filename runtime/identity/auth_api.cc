@@ -287,7 +287,10 @@ HttpResponse AuthApi::open_session(const HttpRequest& r, MunicipalityIdentity& i
   if (!id.accounts().add_session(sha256_hex(session), account->id, csrf, now_ms() + kSessionSeconds * 1000)) {
     return json_error(500, "internal", "cannot store the session");
   }
-  HttpResponse r2 = ok_json(json::object{{"csrf_token", csrf}, {"account", account_json(*account)}});
+  json::array roles;
+  for (const std::string& role : id.accounts().roles(account->id)) roles.emplace_back(role);
+  HttpResponse r2 = ok_json(json::object{{"csrf_token", csrf}, {"account", account_json(*account)},
+                                         {"roles", std::move(roles)}});
   bool tls = manifest.public_url.rfind("https://", 0) == 0;
   r2.headers.emplace_back("set-cookie", std::string(MunicipalityIdentity::kSessionCookie) + "=" + session +
                                             "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
@@ -303,7 +306,10 @@ HttpResponse AuthApi::current_session(const HttpRequest& r, MunicipalityIdentity
                                     : id.accounts().session(sha256_hex(session_id), now_ms());
   auto account = session ? id.accounts().by_id(session->first) : std::nullopt;
   if (!account) return json_error(401, "no_session", "not signed in (no live session cookie)");
-  HttpResponse r2 = ok_json(json::object{{"csrf_token", session->second}, {"account", account_json(*account)}});
+  json::array roles;
+  for (const std::string& role : id.accounts().roles(account->id)) roles.emplace_back(role);
+  HttpResponse r2 = ok_json(json::object{{"csrf_token", session->second}, {"account", account_json(*account)},
+                                         {"roles", std::move(roles)}});
   r2.headers.emplace_back("cache-control", "no-store");
   return r2;
 }

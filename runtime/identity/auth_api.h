@@ -5,9 +5,9 @@
 //                        {grant_type: "refresh_token", refresh_token}       → rotated tokens
 //   POST auth/signout    {refresh_token}                                   → 204 (family revoked)
 //   POST auth/session    {login, password}  web app sign-in: HttpOnly SameSite=Strict cookie
-//                        (Secure on https) + {csrf_token, account}; cookie requests that change
+//                        (Secure on https) + {csrf_token, account, roles}; cookie requests that change
 //                        state must send X-CSRF-Token
-//   GET  auth/session    (cookie)  the live session's {csrf_token, account} (the shell after a reload)
+//   GET  auth/session    (cookie)  the live session's {csrf_token, account, roles} (the shell after a reload)
 //   DELETE auth/session  (cookie + X-CSRF-Token)                            → 204, cookie cleared
 //   GET  me              (Bearer)                                          → the account
 //   PATCH me             (Bearer) {display_name?, language?, district?, household?} → the account

@@ -31,17 +31,18 @@ HttpResponse json_ok(const json::value& value, unsigned status = 200) {
   return r;
 }
 
-// Every answer from a mini-app is a sandboxed document to the browser: an opaque origin that
-// cannot read the shell's session or call the resident API with its cookie, may not fetch
-// anything itself (its screens reach their own backend through the shell's bridge, docs/web-app.md),
-// and may be framed only by this origin. Sent as an extra header: a plugin's own policy is
-// enforced as well, never instead.
+// Every answer from a mini-app is a sandboxed document to the browser: an opaque origin, so its
+// requests are cross-site and never carry the resident's SameSite=Strict session — its screens act
+// as the resident only through the shell's bridge (docs/web-app.md) — no inline script, and framed
+// only by this origin. Sent as an extra header: a plugin's own policy is enforced as well.
 constexpr const char* kMiniAppPolicy =
     "sandbox allow-scripts allow-forms allow-popups allow-downloads; default-src 'self'; "
-    "connect-src 'none'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-    "frame-ancestors 'self'";
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'self'";
 
-HttpResponse from_plugin(PluginResponse p, const std::string& request_id) {
+// `anonymous`: the request carried no credentials, so its answer is public — readable from any
+// origin (a sandboxed page is one: the hall display reads its counters so). An answer to a
+// signed-in request never is.
+HttpResponse from_plugin(PluginResponse p, const std::string& request_id, bool anonymous) {
   HttpResponse r;
   r.status = p.status;
   r.content_type = p.content_type.empty() ? "application/octet-stream" : std::move(p.content_type);
@@ -50,6 +51,7 @@ HttpResponse from_plugin(PluginResponse p, const std::string& request_id) {
   r.headers.emplace_back("x-request-id", request_id);
   r.headers.emplace_back("content-security-policy", kMiniAppPolicy);
   r.headers.emplace_back("x-content-type-options", "nosniff");
+  if (anonymous) r.headers.emplace_back("access-control-allow-origin", "*");
   return r;
 }
 
@@ -127,6 +129,8 @@ class Call {
   }
   const std::string& request_id() const { return request_id_; }
   const MountedApp& app() const { return *app_; }
+  bool anonymous() const { return anonymous_; }
+  void set_anonymous(bool anonymous) { anonymous_ = anonymous; }  // before the plugin is called
 
  private:
   void release_if_done() {
@@ -148,6 +152,7 @@ class Call {
   bool released_ = false;
   uint64_t token_ = 0;
   CancelTask cancel_deadline_;
+  bool anonymous_ = false;
 };
 
 // Answers a request for a mini-app that never reaches its plugin, counted in its metrics.
@@ -241,7 +246,9 @@ void Router::handle(HttpRequest request, HttpReply reply) {
     std::string_view remainder = slash == std::string_view::npos ? "/" : rest.substr(slash);
     if (remainder.starts_with("/live/")) {  // a mini-app's public live channel (SSE)
       if (request.method != "GET") return reply(json_error(405, "method_not_allowed", "use GET"));
-      return reply(streams_.channel_stream(*municipality, id, remainder.substr(6)));
+      HttpResponse stream = streams_.channel_stream(*municipality, id, remainder.substr(6));
+      stream.headers.emplace_back("access-control-allow-origin", "*");  // public, like the channel
+      return reply(std::move(stream));
     }
     std::string id_copy(id), remainder_copy(remainder);
     return to_mini_app(std::move(municipality), std::move(request), id_copy, remainder_copy,
@@ -611,6 +618,7 @@ void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
     return answer_unsent(*app, start, reply, std::move(busy));
   }
   auto call = std::make_shared<Call>(app, std::move(reply), next_request_id(), start, ticket);
+  call->set_anonymous(caller.status == 0);
   PluginRequest plugin_request;
   plugin_request.method = std::move(request.method);
   plugin_request.path = std::string(rest);
@@ -625,7 +633,7 @@ void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
     auto entered = std::chrono::steady_clock::now();
     uint64_t token = call->app().instance->handle_request(
         plugin_request, [call](PluginResponse r) {
-          call->answer(from_plugin(std::move(r), call->request_id()));
+          call->answer(from_plugin(std::move(r), call->request_id(), call->anonymous()));
         });
     call->app().metrics->plugin_call.observe(std::chrono::steady_clock::now() - entered);
     call->hook_returned(token);

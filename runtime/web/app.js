@@ -6,7 +6,7 @@
 import { openBridge } from "/bridge.js";
 
 const LANGUAGES = ["ja", "ja-easy", "en"];
-const state = { csrf: null, account: null, apps: [], strings: {}, lang: "ja", bridge: null };
+const state = { csrf: null, account: null, roles: [], apps: [], strings: {}, lang: "ja", bridge: null };
 const $ = (id) => document.getElementById(id);
 
 function t(key, vars = {}) {
@@ -53,7 +53,7 @@ async function setLanguage(lang) {
   state.bridge?.context();
 }
 
-const VIEWS = ["sign-in", "visit", "home", "inbox", "card", "settings", "consent", "mini-app"];
+const VIEWS = ["sign-in", "visit", "home", "inbox", "card", "settings", "consent", "staff", "mini-app"];
 
 function show(view) {
   for (const name of VIEWS) $(name).hidden = name !== view;
@@ -260,15 +260,41 @@ async function renderVisit() {
   }));
 }
 
-function openMiniApp(app) {
+// The staff console: the mini-apps that ship a staff screen (/apps/{id}/ui/staff.html), for
+// accounts with a staff role. The plugin checks the role on every call the screen makes.
+async function renderStaff() {
+  const { apps } = await api("GET", "/api/v1/apps");
+  const found = [];
+  for (const app of apps) {
+    const probe = await fetch(`/apps/${encodeURIComponent(app.id)}/ui/staff.html`, { method: "GET" }).catch(() => null);
+    if (probe?.ok) found.push(app);
+  }
+  state.staffApps = found;
+  const list = $("staff-apps");
+  list.replaceChildren(...found.map((app) => {
+    const item = document.createElement("li");
+    const link = document.createElement("a");
+    link.href = `#/staff/${app.id}`;
+    link.textContent = app.name;
+    item.append(link);
+    return item;
+  }));
+  if (!found.length) {
+    const none = document.createElement("li");
+    none.textContent = t("staff_none");
+    list.append(none);
+  }
+}
+
+function openMiniApp(app, screen = "") {
   show("mini-app");
-  $("back").href = state.account ? "#/" : "#/visit";
+  $("back").href = !state.account ? "#/visit" : screen ? "#/staff" : "#/";
   $("mini-app-title").textContent = app.name;
   const frame = document.createElement("iframe");
   frame.setAttribute("sandbox", "allow-scripts allow-forms allow-popups allow-downloads");
   frame.setAttribute("referrerpolicy", "no-referrer");
   frame.title = app.name;
-  frame.src = `/apps/${encodeURIComponent(app.id)}/ui/`;
+  frame.src = `/apps/${encodeURIComponent(app.id)}/ui/${screen}`;
   state.bridge = openBridge({ frame, appId: app.id, csrf: () => state.csrf, language: () => state.lang });
   $("frame-box").append(frame);
   $("mini-app-title").focus();
@@ -303,6 +329,21 @@ async function route() {
     renderConsents().catch((e) => say(t("failed", { reason: e.message })));
     $("settings-title").focus();
     return;
+  }
+  if (location.hash === "#/staff" && state.roles.length) {
+    show("staff");
+    renderStaff().catch((e) => say(t("failed", { reason: e.message })));
+    $("staff-title").focus();
+    return;
+  }
+  const staffScreen = /^#\/staff\/([a-z0-9_-]{1,64})$/.exec(location.hash);
+  if (staffScreen && state.roles.length) {
+    if (!state.staffApps) await renderStaff().catch(() => {});
+    const app = (state.staffApps ?? []).find((a) => a.id === staffScreen[1]);
+    if (app) {
+      closeMiniApp();
+      return openMiniApp(app, "staff.html");
+    }
   }
   if (location.hash === "#/card") {
     show("card");
@@ -391,6 +432,8 @@ async function change(id, action) {
 async function enterHome(session) {
   state.csrf = session.csrf_token;
   state.account = session.account;
+  state.roles = session.roles ?? [];
+  $("staff-link").hidden = state.roles.length === 0;
   state.apps = (await api("GET", "/api/v1/me/apps")).apps;
   renderHome();
   route();
@@ -456,7 +499,7 @@ async function start() {
     // Nothing of the resident stays on the device: the offline copy of their home goes too.
     navigator.serviceWorker?.controller?.postMessage({ type: "machi:signed-out" });
     await caches?.delete("machi-data").catch(() => {});
-    Object.assign(state, { csrf: null, account: null, apps: [] });
+    Object.assign(state, { csrf: null, account: null, roles: [], apps: [], staffApps: null });
     $("nav").hidden = true;
     show("sign-in");
     history.replaceState(null, "", "#/");

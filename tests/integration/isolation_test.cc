@@ -301,13 +301,19 @@ TEST_CASE("out of process: deadlines abandon the request in the host; an unchang
   pid_t pid = remote(s, "notes-a")->host_pid();
   REQUIRE(s.load("m.json", json).empty());
   CHECK(remote(s, "notes-a")->host_pid() == pid);  // unchanged: the same process keeps serving
-  // A changed config replaces the host; a request in flight on the old one still gets its answer,
-  // and the old host goes once that answer lets go of it.
+  // A changed deadline replaces the host (now with room for the request below).
+  std::string roomy = json;
+  roomy.replace(roomy.find(R"("deadline_ms": 200)"), 18, R"("deadline_ms": 9000)");
+  REQUIRE(s.load("m.json", roomy).empty());
+  CHECK(remote(s, "notes-a")->host_pid() != pid);
+  pid = remote(s, "notes-a")->host_pid();
+  // Another change replaces it again while a request is in flight on it: that request still
+  // gets its answer, and the old host goes once that answer lets go of it.
   auto in_flight = std::async(std::launch::async, [&] {
     HttpClient own(s.port());
-    return own.get("/apps/notes-a/sleep?ms=150", "localhost");
+    return own.get("/apps/notes-a/sleep?ms=400", "localhost");
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
   std::string changed = json;
   changed.replace(changed.find(R"("deadline_ms": 200)"), 18, R"("deadline_ms": 300)");
   REQUIRE(s.load("m.json", changed).empty());

@@ -5,6 +5,8 @@
 //                                       throws Error (with .status) for 4xx/5xx or a refused call
 //   machi.call(method, path, body?, contentType?) → {status, contentType, body}
 //   machi.onContext(fn)                fn({language}) now and whenever the resident switches language
+//   machi.live(channel, fn)            fn(message) for each message on this mini-app's public live
+//                                      channel (an EventSource on /apps/{this}/live/{channel})
 (function () {
   "use strict";
   const pending = new Map();
@@ -48,5 +50,10 @@
     json: json,
     context: function () { return context; },
     onContext: function (fn) { listeners.push(fn); fn(context); },
+    live: function (channel, fn) {
+      const source = new EventSource(new URL("../live/" + encodeURIComponent(channel), location.href).href);
+      source.addEventListener("live", function (event) { fn(JSON.parse(event.data).message); });
+      return source;
+    },
   };
 })();

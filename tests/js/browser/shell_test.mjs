@@ -7,7 +7,7 @@
 // session nor call /api/v1/me, and reaches its own backend (as the resident) only through the
 // shell's bridge, which refuses paths outside the mini-app.
 // Usage: node shell_test.mjs MACHI_BINARY PLUGIN_DIR MANIFEST ARTIFACT_DIR FIXTURE_DIR
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -127,7 +127,8 @@ function asResident(page, method, path, body) {
 }
 
 async function homeScreen(browser) {
-  const base = await startServer("demo", await demoWithVerifier(), pluginDir);
+  const demoFile = await demoWithVerifier();
+  const base = await startServer("demo", demoFile, pluginDir);
   const shell = await fetch(`${base}/`);
   check(shell.headers.get("content-security-policy")?.includes("script-src 'self'"), "the shell is served with its CSP");
 
@@ -243,6 +244,42 @@ async function homeScreen(browser) {
   await page.screenshot({ path: join(artifacts, "garbage-360.png"), fullPage: true });
   const consents = JSON.parse((await asResident(page, "GET", "/api/v1/me/consents")).body).consents;
   check(consents.find((c) => c.mini_app === "garbage")?.granted.includes("district"), "the district is granted to the garbage calendar");
+
+  // Waiting count: the resident takes a ticket; counter staff call next in the staff console;
+  // the resident's screen follows live.
+  await page.click("nav a[href='#/']");
+  await page.click("#apps li[data-id=counter] a");
+  const counter = await frameOf(page, "/apps/counter/ui/");
+  await counter.waitForSelector("body[data-ready]", { timeout: 10000 });
+  const waiting = () => counter.$eval("li[data-counter=shimin] .count", (p) => p.textContent);
+  await counter.click("li[data-counter=shimin] button");
+  await counter.waitForFunction(() => /1/.test(document.querySelector("li[data-counter=shimin] .count").textContent));
+  check(/1/.test(await waiting()), `the resident's ticket is counted (${await waiting()})`);
+  const mineBefore = await counter.textContent("#mine");
+  await axe(page, "the waiting count screen");
+  const added = spawnSync(machi, ["staff", "add", "--manifest", demoFile, "--data", join(dir, "demo"),
+                                  "--login", "desk@city.example", "--role", "counter"], { input: "staff password 1\n" });
+  check(added.status === 0, `a counter staff account (machi staff add: ${added.status})`);
+  const staffContext = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: "ja-JP" });
+  const staffPage = await staffContext.newPage();
+  await staffPage.goto(`${base}/`);
+  await staffPage.fill("#login", "desk@city.example");
+  await staffPage.fill("#password", "staff password 1");
+  await staffPage.click("#sign-in-form button[type=submit]");
+  await staffPage.waitForSelector("#staff-link:not([hidden])");
+  await staffPage.click("#staff-link");
+  await staffPage.waitForSelector("#staff-apps li a[href='#/staff/counter']");
+  await axe(staffPage, "the staff console");
+  await staffPage.click("#staff-apps li a[href='#/staff/counter']");
+  const desk = await frameOf(staffPage, "/apps/counter/ui/staff.html");
+  await desk.waitForSelector("body[data-ready]", { timeout: 10000 });
+  await desk.click("button[data-counter=shimin]");
+  await desk.waitForSelector("#status:not(:empty)");
+  await counter.waitForFunction(() => /0/.test(document.querySelector("li[data-counter=shimin] .count").textContent), null, { timeout: 5000 });
+  check(/0/.test(await waiting()), `the count changes live when staff call next (${await waiting()})`);
+  await counter.waitForFunction((before) => document.querySelector("#mine").textContent !== before, mineBefore);
+  check(true, `the resident's ticket shows it is called (${await counter.textContent("#mine")})`);
+  await staffContext.close();
 
   // Settings: text size and contrast apply at once and stay on this device.
   await page.click("nav a[href='#/settings']");
