@@ -4,6 +4,7 @@
 // desk (check out, check in, hold shelf, overdue list, catalogue import). Circulation goes
 // through the LibrarySystem interface (src/library_system.h); the built-in store is the default.
 // Routes and config keys: README.md next to this file.
+#include <machi/sdk/assets.h>
 #include <machi/sdk/sdk.h>
 #include <machi/sdk/text.h>
 
@@ -149,6 +150,7 @@ class Library : public Plugin {
     if (path.starts_with("/staff/")) return staff(request, response);
     if (path == "/me" || path.starts_with("/me/")) return me(request, response);
     if (method != "GET") throw HttpError(405, "method_not_allowed", "GET only");
+    if (serve_asset(request, response)) return;  // the screens (ui/)
     if (path == "/") return overview(response);
     if (path == "/search") return search(request, response);
     if (path.starts_with("/books/")) return book(response, path.substr(7));

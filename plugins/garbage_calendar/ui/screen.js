@@ -17,8 +17,8 @@
           nothing: "no collection" },
   };
   const $ = (id) => document.getElementById(id);
-  const state = { lang: "ja", area: "", month: new Date() };
-  const t = (key, vars) => (TEXT[state.lang] || TEXT.ja)[key].replace(/\{(\w+)\}/g, (_, k) => (vars || {})[k]);
+  const state = { area: "", month: new Date() };
+  const t = machi.i18n(TEXT, () => { if (state.area) showArea().catch(() => {}); });
   const say = (text) => { $("status").textContent = text; };
 
   function rows(list, items) {
@@ -74,11 +74,5 @@
     document.body.dataset.ready = "1";
   }
 
-  machi.onContext((context) => {
-    state.lang = TEXT[context.language] ? context.language : "ja";
-    document.documentElement.lang = state.lang === "en" ? "en" : "ja";
-    for (const el of document.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
-    if (state.area) showArea().catch(() => {});
-  });
   start().catch((e) => say(e.message));
 })();

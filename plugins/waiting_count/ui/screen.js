@@ -14,10 +14,9 @@
           called: "{counter} No. {number}: it's your turn", closed: "closed", took: "You have ticket No. {number}" },
   };
   const $ = (id) => document.getElementById(id);
-  let lang = "ja";
-  const t = (key, vars) => (TEXT[lang] || TEXT.ja)[key].replace(/\{(\w+)\}/g, (_, k) => (vars || {})[k]);
   const counters = new Map();  // counter id → its status
   const names = new Map();
+  const t = machi.i18n(TEXT, () => { if (counters.size) { render(); mine(); } });
 
   function render() {
     const box = $("offices");
@@ -100,11 +99,5 @@
     document.body.dataset.ready = "1";
   }
 
-  machi.onContext((context) => {
-    lang = TEXT[context.language] ? context.language : "ja";
-    document.documentElement.lang = lang === "en" ? "en" : "ja";
-    for (const el of document.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
-    if (counters.size) { render(); mine(); }
-  });
   start().catch((e) => { $("status").textContent = e.message; });
 })();

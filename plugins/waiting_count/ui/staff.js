@@ -10,10 +10,9 @@
     en: { staff_title: "Call tickets", call: "{name}: call next", served: "No. {number}: served", absent: "No. {number}: absent",
           called: "Called No. {number} ({waiting} waiting)", nobody: "Nobody is waiting", waiting: "{n} waiting" },
   };
-  let lang = "ja";
-  const t = (key, vars) => (TEXT[lang] || TEXT.ja)[key].replace(/\{(\w+)\}/g, (_, k) => (vars || {})[k]);
-  const say = (text) => { $("status").textContent = text; };
   let offices = [];
+  const t = machi.i18n(TEXT, () => { if (offices.length) render(); });
+  const say = (text) => { $("status").textContent = text; };
   const current = new Map();  // counter → the ticket it called last
 
   function finish(counter, ticket, outcome) {
@@ -67,12 +66,6 @@
     }));
   }
 
-  machi.onContext((context) => {
-    lang = TEXT[context.language] ? context.language : "ja";
-    document.documentElement.lang = lang === "en" ? "en" : "ja";
-    for (const el of document.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
-    if (offices.length) render();
-  });
   machi.json("GET", "/").then((all) => {
     offices = all.offices;
     render();

@@ -7,6 +7,10 @@
 //   machi.onContext(fn)                fn({language}) now and whenever the resident switches language
 //   machi.live(channel, fn)            fn(message) for each message on this mini-app's public live
 //                                      channel (an EventSource on /apps/{this}/live/{channel})
+//   machi.i18n(TEXT, onChange)         TEXT = {ja: {key: "…{name}…"}, "ja-easy": {…}, en: {…}}: returns
+//                                      t(key, vars) in the resident's language; fills every
+//                                      [data-t] element, sets <html lang>, then calls onChange()
+//                                      now and on every switch
 (function () {
   "use strict";
   const pending = new Map();
@@ -50,6 +54,22 @@
     json: json,
     context: function () { return context; },
     onContext: function (fn) { listeners.push(fn); fn(context); },
+    i18n: function (TEXT, onChange) {
+      let lang = "ja";
+      function t(key, vars) {
+        const text = (TEXT[lang] || TEXT.ja)[key];
+        return String(text === undefined ? key : text).replace(/\{(\w+)\}/g, function (_, k) {
+          return vars && vars[k] !== undefined ? vars[k] : "";
+        });
+      }
+      window.machi.onContext(function (c) {
+        lang = TEXT[c.language] ? c.language : "ja";
+        document.documentElement.lang = lang === "en" ? "en" : "ja";
+        document.querySelectorAll("[data-t]").forEach(function (el) { el.textContent = t(el.dataset.t); });
+        if (onChange) onChange();
+      });
+      return t;
+    },
     live: function (channel, fn) {
       const source = new EventSource(new URL("../live/" + encodeURIComponent(channel), location.href).href);
       source.addEventListener("live", function (event) { fn(JSON.parse(event.data).message); });

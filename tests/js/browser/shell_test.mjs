@@ -258,7 +258,8 @@ async function homeScreen(browser) {
   const mineBefore = await counter.textContent("#mine");
   await axe(page, "the waiting count screen");
   const added = spawnSync(machi, ["staff", "add", "--manifest", demoFile, "--data", join(dir, "demo"),
-                                  "--login", "desk@city.example", "--role", "counter"], { input: "staff password 1\n" });
+                                  "--login", "desk@city.example", "--role", "counter", "--role", "library"],
+                          { input: "staff password 1\n" });
   check(added.status === 0, `a counter staff account (machi staff add: ${added.status})`);
   const staffContext = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: "ja-JP" });
   const staffPage = await staffContext.newPage();
@@ -279,7 +280,39 @@ async function homeScreen(browser) {
   check(/0/.test(await waiting()), `the count changes live when staff call next (${await waiting()})`);
   await counter.waitForFunction((before) => document.querySelector("#mine").textContent !== before, mineBefore);
   check(true, `the resident's ticket shows it is called (${await counter.textContent("#mine")})`);
+
+  // Library: the counter issues a card, the resident links it, finds a book and places a hold.
+  await staffPage.click("#back");
+  await staffPage.waitForSelector("#staff-apps li a[href='#/staff/library']");
+  await staffPage.click("#staff-apps li a[href='#/staff/library']");
+  const libraryDesk = await frameOf(staffPage, "/apps/library/ui/staff.html");
+  await libraryDesk.waitForSelector("body[data-ready]", { timeout: 10000 });
+  await libraryDesk.fill("#new-card", "20260123");
+  await libraryDesk.fill("#new-pin", "2468");
+  await libraryDesk.click("#register button[type=submit]");
+  await libraryDesk.waitForSelector("#status:not(:empty)");
+  check((await libraryDesk.textContent("#status")).includes("20260123"), `the counter issued a library card (${await libraryDesk.textContent("#status")})`);
+  await axe(staffPage, "the library counter");
   await staffContext.close();
+
+  await page.click("#back");
+  await page.click("#apps li[data-id=library] a");
+  const library = await frameOf(page, "/apps/library/ui/");
+  await library.waitForSelector("body[data-ready]", { timeout: 10000 });
+  await library.fill("#card-number", "20260123");
+  await library.fill("#card-pin", "2468");
+  await library.click("#card-form button[type=submit]");
+  await library.waitForSelector("#card-form", { state: "hidden" });
+  check((await library.textContent("#card")).includes("0123"), `the resident linked the card (${await library.textContent("#card")})`);
+  await library.fill("#q", "ぼっちゃん");
+  await library.click("#search-form button");
+  await library.waitForSelector("#results li[data-isbn] button[data-action=hold]");
+  const isbn = await library.getAttribute("#results li[data-isbn]", "data-isbn");
+  check((await library.textContent("#results")).includes("坊っちゃん"), "a search in hiragana finds the book");
+  await library.click(`#results li[data-isbn="${isbn}"] button[data-action=hold]`);
+  await library.waitForSelector(`#holds li[data-isbn="${isbn}"]`);
+  check(true, `the hold is listed (${await library.textContent(`#holds li[data-isbn="${isbn}"]`)})`);
+  await axe(page, "the library screen");
 
   // Settings: text size and contrast apply at once and stay on this device.
   await page.click("nav a[href='#/settings']");
