@@ -7,6 +7,7 @@
 #include <machi/sdk/csv_table.h>
 #include <machi/sdk/data_files.h>
 #include <machi/sdk/household.h>
+#include <machi/sdk/assets.h>
 #include <machi/sdk/sdk.h>
 
 #include <algorithm>
@@ -272,6 +273,7 @@ class DisasterLearning : public Plugin {
     std::string_view method = request.method();
     if (path.starts_with("/staff/")) return staff(request, response);
     if (path == "/me" || path.starts_with("/me/")) return me(request, response);
+    if (method == "GET" && serve_asset(request, response)) return;  // the screens (ui/)
     if (path.starts_with("/quizzes/") && path.ends_with("/answers")) {
       if (method != "POST") throw HttpError(405, "method_not_allowed", "POST only");
       return answer_quiz(request, response, path.substr(9, path.size() - 9 - 8));
@@ -556,8 +558,11 @@ class DisasterLearning : public Plugin {
     for (const Site& s : set->sites) (s.kind == SiteKind::kEvacuationSite ? evac : shelters) += 1;
     json::array locales;
     for (const auto& l : learning->locales()) locales.push_back(json::value(l));
+    json::array categories;  // what a report may be about, for the report form
+    for (const auto& c : settings_.categories) categories.push_back({{"id", c.id}, {"name", c.name.in(locale)}});
     response.json(json::object{
         {"evacuation_sites", evac}, {"shelters", shelters}, {"open_shelters", open},
+        {"report_categories", std::move(categories)},
         {"learning", {{"locales", locales},
                       {"articles", learning->has_base() ? learning->base()->articles.size() : 0},
                       {"quizzes", learning->has_base() ? learning->base()->quizzes.size() : 0}}},

@@ -258,7 +258,7 @@ async function homeScreen(browser) {
   const mineBefore = await counter.textContent("#mine");
   await axe(page, "the waiting count screen");
   const added = spawnSync(machi, ["staff", "add", "--manifest", demoFile, "--data", join(dir, "demo"),
-                                  "--login", "desk@city.example", "--role", "counter", "--role", "library"],
+                                  "--login", "desk@city.example", "--role", "counter", "--role", "library", "--role", "shelter"],
                           { input: "staff password 1\n" });
   check(added.status === 0, `a counter staff account (machi staff add: ${added.status})`);
   const staffContext = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: "ja-JP" });
@@ -293,7 +293,6 @@ async function homeScreen(browser) {
   await libraryDesk.waitForSelector("#status:not(:empty)");
   check((await libraryDesk.textContent("#status")).includes("20260123"), `the counter issued a library card (${await libraryDesk.textContent("#status")})`);
   await axe(staffPage, "the library counter");
-  await staffContext.close();
 
   await page.click("#back");
   await page.click("#apps li[data-id=library] a");
@@ -314,12 +313,52 @@ async function homeScreen(browser) {
   check(true, `the hold is listed (${await library.textContent(`#holds li[data-isbn="${isbn}"]`)})`);
   await axe(page, "the library screen");
 
+  // Disaster: learning and a quiz; then shelter staff check the resident in with the citizen card
+  // (pasted, as a scan would), and the resident's screen shows where they are checked in.
+  await page.click("#back");
+  await page.click("#apps li[data-id=bousai] a");
+  await page.waitForSelector("#consent:not([hidden])");
+  await page.check("#consent input[name=household]");
+  await page.check("#consent input[name=district]");
+  await page.click("#consent button[type=submit]");
+  const bousai = await frameOf(page, "/apps/bousai/ui/");
+  await bousai.waitForSelector("body[data-ready]", { timeout: 10000 }).catch(async (e) => {
+    console.log("bousai status:", await bousai.textContent("#status"));
+    throw e;
+  });
+  check((await bousai.$$("#shelters li")).length > 0, "the disaster screen lists the shelters");
+  check((await bousai.$$("#nearest li")).length > 0, "and the nearest sites for the hazard");
+  await bousai.click("#quizzes li button");
+  await bousai.waitForSelector("#quiz:not([hidden]) fieldset");
+  for (const set of await bousai.$$("#quiz fieldset")) await (await set.$("input[type=radio]")).check();
+  await bousai.click("#quiz button[type=submit]");
+  await bousai.waitForSelector("#score:not(:empty)");
+  check(/\d/.test(await bousai.textContent("#score")), `a quiz is scored (${await bousai.textContent("#score")})`);
+  await axe(page, "the disaster screen");
+  const cardToken = JSON.parse((await asResident(page, "GET", "/api/v1/me/citizen-card")).body).token;
+  await staffPage.click("#back");
+  await staffPage.waitForSelector("#staff-apps li a[href='#/staff/bousai']");
+  await staffPage.click("#staff-apps li a[href='#/staff/bousai']");
+  const shelterDesk = await frameOf(staffPage, "/apps/bousai/ui/staff.html");
+  await shelterDesk.waitForSelector("body[data-ready]", { timeout: 10000 });
+  await shelterDesk.selectOption("#state", "open");
+  await shelterDesk.click("#state-form button[type=submit]");
+  await shelterDesk.waitForSelector("#status:not(:empty)");
+  await shelterDesk.fill("#card", cardToken);
+  await shelterDesk.click("#checkin-form button[type=submit]");
+  await shelterDesk.waitForSelector("#roster li");
+  check((await shelterDesk.textContent("#roster")).length > 0, `shelter staff checked the resident in (${await shelterDesk.textContent("#status")})`);
+  await axe(staffPage, "the shelter desk");
+  await bousai.waitForFunction(() => document.querySelector("#checkin").dataset.site, null, { timeout: 5000 });
+  check(true, `the resident's screen shows the check-in (${await bousai.textContent("#checkin")})`);
+  await staffContext.close();
+
   // Settings: text size and contrast apply at once and stay on this device.
   await page.click("nav a[href='#/settings']");
   await page.waitForSelector("#settings:not([hidden])");
   await page.waitForSelector("#consents form[data-app=garbage] input[name=district]");
   check(await page.isChecked("#consents form[data-app=garbage] input[name=district]"), "settings list the consent, revocable");
-  check(!(await page.isChecked("#consents form[data-app=bousai] input[name=district]")), "what was never granted stays unchecked");
+  check(!(await page.isChecked("#consents form[data-app=childcare] input[name=household]")), "what was never granted stays unchecked");
   await page.check("input[name=text-size][value=large]");
   await page.check("#contrast");
   check(await page.evaluate(() => document.documentElement.classList.contains("size-large") &&
