@@ -96,13 +96,19 @@ TEST_CASE("kill -9 mid-delivery and after a commit: inbox exactly once, push at 
   REQUIRE(items.size() == 2);
   CHECK(items[0].at("title").as_string() == "second");
   CHECK(items[1].at("title").as_string() == "first");
-  REQUIRE(wait_until([&] { return service.calls().size() == 3; }));
+  // At least once: the second notification's push arrives (a busy machine may repeat one more).
+  auto pushed_second = [&] {
+    for (const auto& c : service.calls()) {
+      if (json::parse(decrypt_with_http_ece(c.body)).at("title").as_string() == "second") return true;
+    }
+    return false;
+  };
+  REQUIRE_MESSAGE(wait_until(pushed_second), service.calls().size());
   auto calls = service.calls();
   CHECK(calls[0].headers.at("topic") == calls[1].headers.at("topic"));  // the repeat is recognisable
   auto first = json::parse(decrypt_with_http_ece(calls[0].body));
   auto again = json::parse(decrypt_with_http_ece(calls[1].body));
   CHECK(first.at("id") == again.at("id"));
-  CHECK(json::parse(decrypt_with_http_ece(calls[2].body)).at("title").as_string() == "second");
 
   // A reminder that comes due while the runtime is down runs once at start-up.
   std::string subject(json::parse(call(port, "GET", "/apps/notes-a/whoami", token).body).at(MACHI_CLAIM_SUBJECT).as_string());
