@@ -286,6 +286,33 @@ async function renderStaff() {
   }
 }
 
+// Operators: a notice to an audience of residents, previewed (its size) before it is sent.
+function broadcastAudience() {
+  const audience = {};
+  const districts = $("b-districts").value.split(",").map((d) => d.trim()).filter(Boolean);
+  if (districts.length) audience.districts = districts;
+  if ($("b-children").value) audience.children_under = Number($("b-children").value);
+  return Object.keys(audience).length ? audience : null;
+}
+
+async function previewBroadcast() {
+  const preview = await api("POST", "/api/v1/staff/broadcasts/preview", { audience: broadcastAudience() });
+  $("b-size").textContent = preview.allowed ? t("b_size", { n: preview.audience_size })
+                                            : t("b_too_small", { n: preview.audience_size, min: preview.minimum });
+  $("b-send").disabled = !preview.allowed;
+  return preview;
+}
+
+async function sendBroadcast() {
+  const notification = { key: `web-${Date.now()}-${crypto.randomUUID()}`, category: "notice",
+                         title: $("b-title").value, urgency: $("b-urgency").value };
+  if ($("b-body").value) notification.body = $("b-body").value;
+  const sent = await api("POST", "/api/v1/staff/broadcasts", { audience: broadcastAudience(), notification });
+  say(t("b_sent", { n: sent.recipients }));
+  $("broadcast-form").reset();
+  $("b-size").textContent = "";
+}
+
 function openMiniApp(app, screen = "") {
   show("mini-app");
   $("back").href = !state.account ? "#/visit" : screen ? "#/staff" : "#/";
@@ -332,6 +359,7 @@ async function route() {
   }
   if (location.hash === "#/staff" && state.roles.length) {
     show("staff");
+    $("broadcast-form").hidden = !state.roles.includes("operator");
     renderStaff().catch((e) => say(t("failed", { reason: e.message })));
     $("staff-title").focus();
     return;
@@ -456,6 +484,16 @@ async function start() {
     radio.addEventListener("change", () => { localStorage.setItem("machi.textSize", radio.value); applyDisplay(); });
   }
   $("contrast").addEventListener("change", (e) => { localStorage.setItem("machi.contrast", e.target.checked ? "1" : "0"); applyDisplay(); });
+  $("b-preview").addEventListener("click", () => previewBroadcast().catch((e) => say(t("failed", { reason: e.message }))));
+  for (const id of ["b-districts", "b-children"]) $(id).addEventListener("input", () => { $("b-size").textContent = ""; });
+  $("broadcast-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      if ((await previewBroadcast()).allowed) await sendBroadcast();
+    } catch (error) {
+      say(t("failed", { reason: error.message }));
+    }
+  });
   $("card-refresh").addEventListener("click", () => showCard().catch((e) => say(t("failed", { reason: e.message }))));
   $("read-all").addEventListener("click", async () => {
     await api("POST", "/api/v1/me/notifications/read-all").catch((e) => say(t("failed", { reason: e.message })));

@@ -103,6 +103,7 @@ async function demoWithVerifier() {
   const jwk = await exportJWK(publicKey);
   demo.verifiers = [{ issuer: verifier.issuer, keys: [{ kty: "EC", crv: "P-256", kid: verifier.kid, x: jwk.x, y: jwk.y }] }];
   verifier.audience = demo.public_url;
+  demo.broadcasts = { minimum_audience: 1 };  // one resident here: the default minimum is 10
   const file = join(dir, "demo.json");
   writeFileSync(file, JSON.stringify(demo));
   return file;
@@ -258,7 +259,7 @@ async function homeScreen(browser) {
   const mineBefore = await counter.textContent("#mine");
   await axe(page, "the waiting count screen");
   const added = spawnSync(machi, ["staff", "add", "--manifest", demoFile, "--data", join(dir, "demo"),
-                                  "--login", "desk@city.example", "--role", "counter", "--role", "library", "--role", "shelter"],
+                                  "--login", "desk@city.example", "--role", "counter", "--role", "library", "--role", "shelter", "--role", "operator"],
                           { input: "staff password 1\n" });
   check(added.status === 0, `a counter staff account (machi staff add: ${added.status})`);
   const staffContext = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: "ja-JP" });
@@ -351,7 +352,32 @@ async function homeScreen(browser) {
   await axe(staffPage, "the shelter desk");
   await bousai.waitForFunction(() => document.querySelector("#checkin").dataset.site, null, { timeout: 5000 });
   check(true, `the resident's screen shows the check-in (${await bousai.textContent("#checkin")})`);
+
+  // An operator's broadcast: the audience is previewed, a too narrow one cannot be sent.
+  await staffPage.click("#back");
+  await staffPage.waitForSelector("#broadcast-form:not([hidden])");
+  await staffPage.fill("#b-title", "避難所を開設しました");
+  await staffPage.fill("#b-districts", "nabeshima");
+  await staffPage.click("#b-preview");
+  await staffPage.waitForSelector("#b-size:not(:empty)");
+  check(await staffPage.isDisabled("#b-send"), `an audience below the minimum cannot be sent to (${await staffPage.textContent("#b-size")})`);
+  await staffPage.fill("#b-districts", "");
+  await staffPage.click("#b-preview");
+  await staffPage.waitForFunction(() => !document.querySelector("#b-send").disabled);
+  check((await staffPage.textContent("#b-size")).includes("1"), `the preview counts the audience (${await staffPage.textContent("#b-size")})`);
+  await axe(staffPage, "the operator's broadcast form");
+  await staffPage.click("#b-send");
+  await staffPage.waitForFunction(() => document.querySelector("#status").textContent.includes("1"));
+  check(true, `broadcast sent (${await staffPage.textContent("#status")})`);
   await staffContext.close();
+  await page.click("#back");
+  let notices = "";
+  for (let i = 0; i < 50 && !notices; ++i) {
+    await page.waitForTimeout(200);
+    await page.evaluate(() => window.dispatchEvent(new HashChangeEvent("hashchange")));
+    notices = await page.$eval("#badge", (b) => (b.hidden ? "" : b.firstChild?.textContent ?? ""));
+  }
+  check(notices !== "", `the resident's badge shows the operator's notice (${notices})`);
 
   // Settings: text size and contrast apply at once and stay on this device.
   await page.click("nav a[href='#/settings']");
