@@ -5,6 +5,7 @@
 // come only from the granted `household` claim. Routes, config keys and file formats: README.md.
 #include <machi/sdk/data_files.h>
 #include <machi/sdk/household.h>
+#include <machi/sdk/assets.h>
 #include <machi/sdk/sdk.h>
 
 #include <algorithm>
@@ -138,6 +139,7 @@ class Childcare : public Plugin {
     if (path.starts_with("/staff/")) return staff(request, response);
     if (path == "/me" || path.starts_with("/me/")) return me(request, response);
     if (method != "GET") throw HttpError(405, "method_not_allowed", "GET only");
+    if (serve_asset(request, response)) return;  // the screen (ui/)
     if (path == "/") return overview(response);
     if (path == "/vaccines") return vaccines(response);
     if (path == "/nurseries") return nurseries(request, response, child_class(request));

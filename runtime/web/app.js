@@ -211,6 +211,49 @@ function consentForm(entry, submitLabel, onSaved) {
   return form;
 }
 
+// The household (children with birth dates) in the resident's profile: what mini-apps such as
+// childcare receive when the resident shares it.
+let memberCount = 0;
+function memberRow(member = { name: "", birthdate: "", relation: "child" }) {
+  const n = ++memberCount;
+  const item = document.createElement("li");
+  item.dataset.relation = member.relation ?? "child";
+  const field = (key, type, value) => {
+    const label = document.createElement("label");
+    label.htmlFor = `member-${key}-${n}`;
+    label.textContent = t(`member_${key}`);
+    const input = document.createElement("input");
+    input.id = `member-${key}-${n}`;
+    input.name = key;
+    input.type = type;
+    input.required = true;
+    input.value = value ?? "";
+    return [label, input];
+  };
+  const remove = document.createElement("button");
+  remove.type = "button";
+  remove.className = "quiet";
+  remove.textContent = t("remove_member", { name: member.name || "" });
+  remove.addEventListener("click", () => item.remove());
+  item.append(...field("name", "text", member.name), ...field("birthdate", "date", member.birthdate), remove);
+  return item;
+}
+
+function renderHousehold() {
+  $("household").replaceChildren(...(state.account.household ?? []).map((m) => memberRow(m)));
+}
+
+async function saveHousehold() {
+  const household = [...$("household").children].map((item) => ({
+    name: item.querySelector("input[name=name]").value,
+    birthdate: item.querySelector("input[name=birthdate]").value,
+    relation: item.dataset.relation,
+  }));
+  state.account = await api("PATCH", "/api/v1/me", { household });
+  renderHousehold();
+  say(t("household_saved"));
+}
+
 async function renderConsents() {
   const { consents } = await api("GET", "/api/v1/me/consents");
   const asking = consents.filter((c) => c.requested.length > 0);
@@ -354,6 +397,8 @@ async function route() {
   if (location.hash === "#/settings") {
     show("settings");
     renderConsents().catch((e) => say(t("failed", { reason: e.message })));
+    api("GET", "/api/v1/me").then((account) => { state.account = account; renderHousehold(); })
+      .catch((e) => say(t("failed", { reason: e.message })));
     $("settings-title").focus();
     return;
   }
@@ -484,6 +529,15 @@ async function start() {
     radio.addEventListener("change", () => { localStorage.setItem("machi.textSize", radio.value); applyDisplay(); });
   }
   $("contrast").addEventListener("change", (e) => { localStorage.setItem("machi.contrast", e.target.checked ? "1" : "0"); applyDisplay(); });
+  $("add-member").addEventListener("click", () => {
+    const row = memberRow();
+    $("household").append(row);
+    row.querySelector("input").focus();
+  });
+  $("household-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    saveHousehold().catch((e) => say(t("failed", { reason: e.message })));
+  });
   $("b-preview").addEventListener("click", () => previewBroadcast().catch((e) => say(t("failed", { reason: e.message }))));
   for (const id of ["b-districts", "b-children"]) $(id).addEventListener("input", () => { $("b-size").textContent = ""; });
   $("broadcast-form").addEventListener("submit", async (event) => {

@@ -385,6 +385,39 @@ async function homeScreen(browser) {
   await page.waitForSelector("#consents form[data-app=garbage] input[name=district]");
   check(await page.isChecked("#consents form[data-app=garbage] input[name=district]"), "settings list the consent, revocable");
   check(!(await page.isChecked("#consents form[data-app=childcare] input[name=household]")), "what was never granted stays unchecked");
+  // The household in the profile, then the childcare screen: the child's vaccination schedule.
+  await page.click("#add-member");
+  await page.fill("#household li:last-child input[name=name]", "たろう");
+  const born = new Date(Date.now() - 100 * 86400000).toISOString().slice(0, 10);
+  await page.fill("#household li:last-child input[name=birthdate]", born);
+  await page.click("#household-form button[type=submit]");
+  await page.waitForFunction(() => document.querySelector("#status").textContent.length > 0);
+  const profile = JSON.parse((await asResident(page, "GET", "/api/v1/me")).body);
+  check(profile.household?.some((m) => m.name === "たろう" && m.birthdate === born), "the child is saved in the profile");
+  await axe(page, "settings with the household");
+  await page.click("nav a[href='#/']");
+  await page.click("#apps li[data-id=childcare] a");
+  await page.waitForSelector("#consent:not([hidden]) input[name=household]");
+  await page.check("#consent input[name=household]");
+  await page.click("#consent button[type=submit]");
+  const childcare = await frameOf(page, "/apps/childcare/ui/");
+  await childcare.waitForSelector("body[data-ready]", { timeout: 10000 });
+  await childcare.waitForSelector("section[data-child] li[data-vaccine]");
+  const plans = await childcare.$$("section[data-child] li[data-vaccine]");
+  check(plans.length > 3, `the child's vaccination schedule (${plans.length} vaccines)`);
+  const due = await childcare.$("button[data-action=record]");
+  check(due !== null, "a dose that can be given now offers to record it");
+  if (due) {
+    const vaccine = await due.evaluate((b) => b.closest("li").dataset.vaccine);
+    const before = await childcare.textContent(`li[data-vaccine="${vaccine}"]`);
+    await due.click();
+    await childcare.waitForFunction(([v, text]) => document.querySelector(`li[data-vaccine="${v}"]`)?.textContent !== text, [vaccine, before]);
+    check(true, `recording a dose moves the plan on (${await childcare.textContent(`li[data-vaccine="${vaccine}"]`)})`);
+  }
+  check((await childcare.$$("#nurseries li")).length > 0, "nursery vacancies are listed");
+  await axe(page, "the childcare screen");
+  await page.click("nav a[href='#/settings']");
+  await page.waitForSelector("#settings:not([hidden])");
   await page.check("input[name=text-size][value=large]");
   await page.check("#contrast");
   check(await page.evaluate(() => document.documentElement.classList.contains("size-large") &&
