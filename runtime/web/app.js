@@ -268,6 +268,21 @@ async function needsConsent(app) {
   return entry && entry.requested.length > 0 && entry.granted.length === 0 ? entry : null;
 }
 
+async function renderQuiet() {
+  const prefs = await api("GET", "/api/v1/me/notification-preferences");
+  $("quiet-on").checked = !!prefs.quiet_hours;
+  if (prefs.quiet_hours) {
+    $("quiet-start").value = prefs.quiet_hours.start;
+    $("quiet-end").value = prefs.quiet_hours.end;
+  }
+}
+
+async function saveQuiet() {
+  const quiet_hours = $("quiet-on").checked ? { start: $("quiet-start").value, end: $("quiet-end").value } : null;
+  await api("PUT", "/api/v1/me/notification-preferences", { quiet_hours });
+  say(t("notifications_saved"));
+}
+
 function applyDisplay() {
   const size = localStorage.getItem("machi.textSize") ?? "normal";
   const contrast = localStorage.getItem("machi.contrast") === "1";
@@ -397,6 +412,7 @@ async function route() {
   if (location.hash === "#/settings") {
     show("settings");
     renderConsents().catch((e) => say(t("failed", { reason: e.message })));
+    renderQuiet().catch((e) => say(t("failed", { reason: e.message })));
     api("GET", "/api/v1/me").then((account) => { state.account = account; renderHousehold(); })
       .catch((e) => say(t("failed", { reason: e.message })));
     $("settings-title").focus();
@@ -478,11 +494,48 @@ function renderHome(focus) {
       button("down", t("move_down", { name: app.name }), "↓", index === state.apps.length - 1),
       button("toggle", t(app.hidden ? "show" : "hide", { name: app.name }), app.hidden ? "+" : "−", false));
     item.append(link, moves);
+    item.draggable = true;
+    item.addEventListener("dragstart", (event) => {
+      event.dataTransfer.setData("text/plain", app.id);
+      event.dataTransfer.effectAllowed = "move";
+    });
+    item.addEventListener("dragover", (event) => {
+      event.preventDefault();
+      item.classList.add("drop-target");
+    });
+    item.addEventListener("dragleave", () => item.classList.remove("drop-target"));
+    item.addEventListener("drop", (event) => {
+      event.preventDefault();
+      item.classList.remove("drop-target");
+      const moved = event.dataTransfer.getData("text/plain");
+      if (moved && moved !== app.id) moveTo(moved, app.id);
+    });
     list.append(item);
   });
   if (focus) {
     const target = list.querySelector(`li[data-id="${CSS.escape(focus.id)}"] button[data-action="${focus.action}"]`);
     (target && !target.disabled ? target : list.querySelector(`li[data-id="${CSS.escape(focus.id)}"] a`))?.focus();
+  }
+}
+
+// Drag and drop: `id` takes the place of `target` (the others shift), then saved as with buttons.
+async function moveTo(id, target) {
+  const apps = state.apps.filter((a) => a.id !== id);
+  const moved = state.apps.find((a) => a.id === id);
+  const at = apps.findIndex((a) => a.id === target);
+  const from = state.apps.findIndex((a) => a.id === id);
+  apps.splice(from <= at ? at + 1 : at, 0, moved);
+  await saveOrder(apps, { id, action: "up" });
+}
+
+async function saveOrder(apps, focus) {
+  try {
+    const saved = await api("PUT", "/api/v1/me/apps", { apps: apps.map(({ id, hidden }) => ({ id, hidden })) });
+    state.apps = saved.apps;
+    renderHome(focus);
+    say(t("saved"));
+  } catch (error) {
+    say(t("failed", { reason: error.message }));
   }
 }
 
@@ -492,14 +545,7 @@ async function change(id, action) {
   if (action === "up" && index > 0) [apps[index - 1], apps[index]] = [apps[index], apps[index - 1]];
   else if (action === "down" && index < apps.length - 1) [apps[index + 1], apps[index]] = [apps[index], apps[index + 1]];
   else if (action === "toggle") apps[index].hidden = !apps[index].hidden;
-  try {
-    const saved = await api("PUT", "/api/v1/me/apps", { apps: apps.map(({ id, hidden }) => ({ id, hidden })) });
-    state.apps = saved.apps;
-    renderHome({ id, action });
-    say(t("saved"));
-  } catch (error) {
-    say(t("failed", { reason: error.message }));
-  }
+  await saveOrder(apps, { id, action });
 }
 
 async function enterHome(session) {
@@ -529,6 +575,10 @@ async function start() {
     radio.addEventListener("change", () => { localStorage.setItem("machi.textSize", radio.value); applyDisplay(); });
   }
   $("contrast").addEventListener("change", (e) => { localStorage.setItem("machi.contrast", e.target.checked ? "1" : "0"); applyDisplay(); });
+  $("quiet-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    saveQuiet().catch((e) => say(t("failed", { reason: e.message })));
+  });
   $("add-member").addEventListener("click", () => {
     const row = memberRow();
     $("household").append(row);

@@ -170,6 +170,14 @@ async function homeScreen(browser) {
   await page.screenshot({ path: join(artifacts, "home-360.png"), fullPage: true });
   await axe(page, "home");
 
+  // Drag and drop too: the third mini-app dropped on the first takes its place.
+  const third = (await names(page))[2];
+  await page.dragAndDrop("#apps li:nth-child(3)", "#apps li:nth-child(1)");
+  await page.waitForFunction((name) => document.querySelector("#apps li:first-child a")?.textContent === name, third);
+  check(true, `dragging reorders (${(await names(page)).slice(0, 3).join(", ")})`);
+  await page.dragAndDrop("#apps li:nth-child(1)", "#apps li:nth-child(3)");
+  await page.waitForFunction((name) => document.querySelector("#apps li:nth-child(3) a")?.textContent === name, third);
+
   await page.reload();
   await page.waitForSelector("#home:not([hidden])");
   const after = await names(page);
@@ -385,14 +393,29 @@ async function homeScreen(browser) {
   await page.waitForSelector("#consents form[data-app=garbage] input[name=district]");
   check(await page.isChecked("#consents form[data-app=garbage] input[name=district]"), "settings list the consent, revocable");
   check(!(await page.isChecked("#consents form[data-app=childcare] input[name=household]")), "what was never granted stays unchecked");
+  // Quiet hours for notifications, kept by the runtime.
+  await page.waitForSelector("#quiet-form");
+  await page.check("#quiet-on");
+  await page.fill("#quiet-start", "21:30");
+  await page.click("#quiet-form button[type=submit]");
+  let prefs = {};
+  for (let i = 0; i < 25 && prefs.quiet_hours?.start !== "21:30"; ++i) {
+    await page.waitForTimeout(200);
+    prefs = JSON.parse((await asResident(page, "GET", "/api/v1/me/notification-preferences")).body);
+  }
+  check(prefs.quiet_hours?.start === "21:30", `quiet hours are saved (${JSON.stringify(prefs.quiet_hours)})`);
+
   // The household in the profile, then the childcare screen: the child's vaccination schedule.
   await page.click("#add-member");
   await page.fill("#household li:last-child input[name=name]", "たろう");
   const born = new Date(Date.now() - 100 * 86400000).toISOString().slice(0, 10);
   await page.fill("#household li:last-child input[name=birthdate]", born);
   await page.click("#household-form button[type=submit]");
-  await page.waitForFunction(() => document.querySelector("#status").textContent.length > 0);
-  const profile = JSON.parse((await asResident(page, "GET", "/api/v1/me")).body);
+  let profile = {};
+  for (let i = 0; i < 25 && !profile.household?.length; ++i) {
+    await page.waitForTimeout(200);
+    profile = JSON.parse((await asResident(page, "GET", "/api/v1/me")).body);
+  }
   check(profile.household?.some((m) => m.name === "たろう" && m.birthdate === born), "the child is saved in the profile");
   await axe(page, "settings with the household");
   await page.click("nav a[href='#/']");
