@@ -57,7 +57,14 @@ TEST_CASE("metrics: GET /metrics counts what was served and passes promtool chec
   REQUIRE(c.get("/healthz", "localhost").status == 200);
   REQUIRE(c.get("/api/v1/apps", "localhost").status == 200);
 
+  // The plugin-call histogram is recorded when the hook has returned, which may be just after
+  // the answer went out: wait for the last one.
+  const std::string plugin_calls = R"(machi_plugin_call_duration_seconds_count{municipality="demo",mini_app="steady"})";
   Reply m = c.get("/metrics", "localhost");
+  for (int i = 0; i < 100 && sample(m.body, plugin_calls) != 8; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    m = c.get("/metrics", "localhost");
+  }
   REQUIRE(m.status == 200);
   CHECK(m.headers["content-type"].starts_with("text/plain; version=0.0.4"));
   const std::string steady = R"(municipality="demo",mini_app="steady")";
