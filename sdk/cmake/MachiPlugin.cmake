@@ -33,8 +33,8 @@ endfunction()
 #
 # Embeds every file under <dir> (a plugin's screens: HTML, classic scripts, styles, images) into
 # the plugin, so the .so is all a municipality deploys. The plugin serves them with
-# machi::sdk::serve_asset (machi/sdk/assets.h), usually under /ui/. The SDK's bridge helper comes
-# with them as "machi-screen.js". Regenerated when a file changes; a file with an unknown
+# machi::sdk::serve_asset (machi/sdk/assets.h), usually under /ui/. The SDK's bridge helper and
+# base style come with them as "machi-screen.js" and "machi-screen.css". Regenerated when a file changes; a file with an unknown
 # extension fails the build.
 function(machi_plugin_assets target dir)
   get_filename_component(dir "${dir}" ABSOLUTE)
@@ -42,9 +42,10 @@ function(machi_plugin_assets target dir)
   set(output "${CMAKE_CURRENT_BINARY_DIR}/${target}_assets.cc")
   add_custom_command(OUTPUT "${output}"
     COMMAND ${CMAKE_COMMAND} -DDIR=${dir} -DOUTPUT=${output}
-            -DEXTRA=${CMAKE_CURRENT_FUNCTION_LIST_DIR}/ui/machi-screen.js
+            -DSDK_DIR=${CMAKE_CURRENT_FUNCTION_LIST_DIR}/ui
             -P "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/MachiEmbedAssets.cmake"
-    DEPENDS ${files} "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/MachiEmbedAssets.cmake" "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/ui/machi-screen.js"
+    DEPENDS ${files} "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/MachiEmbedAssets.cmake"
+            "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/ui/machi-screen.js" "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/ui/machi-screen.css"
     COMMENT "Embedding ${target}'s screens from ${dir}"
     VERBATIM)
   target_sources(${target} PRIVATE "${output}")
