@@ -122,6 +122,14 @@ async function renderInbox() {
     when.className = "when";
     when.textContent = new Date(n.created_unix_ms).toLocaleString(apiLocale() === "en" ? "en" : "ja-JP");
     item.append(title, body, when);
+    const mute = document.createElement("button");
+    mute.type = "button";
+    mute.className = "quiet";
+    mute.dataset.action = "mute";
+    mute.textContent = t("mute");
+    mute.setAttribute("aria-label", t("mute_named", { source: sourceName(n.source), category: n.category }));
+    mute.addEventListener("click", () => muteKind(n.source, n.category).catch((e) => say(t("failed", { reason: e.message }))));
+    item.append(mute);
     if (!n.read) {
       const read = document.createElement("button");
       read.type = "button";
@@ -268,8 +276,44 @@ async function needsConsent(app) {
   return entry && entry.requested.length > 0 && entry.granted.length === 0 ? entry : null;
 }
 
+// Muting: a kind of notification (its source mini-app and category) the resident no longer wants;
+// critical ones still come through (the runtime decides).
+function sourceName(source) {
+  return source ? (state.apps.find((a) => a.id === source)?.name ?? source) : t("city");
+}
+
+async function muteKind(source, category) {
+  const prefs = await api("GET", "/api/v1/me/notification-preferences");
+  const muted = prefs.muted.filter((m) => !(m.source === source && m.category === category));
+  muted.push({ source, category });
+  await api("PUT", "/api/v1/me/notification-preferences", { muted });
+  say(t("muted_done"));
+}
+
+function renderMuted(muted) {
+  const list = $("muted");
+  list.replaceChildren(...muted.map((m) => {
+    const item = document.createElement("li");
+    item.textContent = t("muted_item", { source: sourceName(m.source), category: m.category });
+    const unmute = document.createElement("button");
+    unmute.type = "button";
+    unmute.className = "quiet";
+    unmute.textContent = t("unmute");
+    unmute.setAttribute("aria-label", t("unmute_named", { source: sourceName(m.source), category: m.category }));
+    unmute.addEventListener("click", async () => {
+      const rest = muted.filter((x) => x !== m);
+      await api("PUT", "/api/v1/me/notification-preferences", { muted: rest }).catch((e) => say(t("failed", { reason: e.message })));
+      await renderQuiet();
+    });
+    item.append(" ", unmute);
+    return item;
+  }));
+  if (!muted.length) list.append(Object.assign(document.createElement("li"), { textContent: t("muted_none") }));
+}
+
 async function renderQuiet() {
   const prefs = await api("GET", "/api/v1/me/notification-preferences");
+  renderMuted(prefs.muted);
   $("quiet-on").checked = !!prefs.quiet_hours;
   if (prefs.quiet_hours) {
     $("quiet-start").value = prefs.quiet_hours.start;

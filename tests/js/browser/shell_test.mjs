@@ -527,7 +527,29 @@ async function miniAppSandbox(browser) {
   await page.waitForSelector("#notifications li.unread");
   check((await page.textContent("#notifications li")).includes("テストのお知らせ"), "the inbox shows it");
   await axe(page, "the inbox");
-  await page.click("#notifications li.unread button");
+  // Mute that kind of notification from the inbox; settings list it, to unmute.
+  await page.click("#notifications li button[data-action=mute]");
+  let muted = [];
+  for (let i = 0; i < 25 && !muted.length; ++i) {
+    await page.waitForTimeout(200);
+    muted = JSON.parse((await asResident(page, "GET", "/api/v1/me/notification-preferences")).body).muted;
+  }
+  check(muted.some((m) => m.source === "notes-a" && m.category === "info"), `the kind is muted (${JSON.stringify(muted)})`);
+  await page.click("nav a[href='#/settings']");
+  await page.waitForSelector("#muted li button");
+  await axe(page, "settings with a muted kind");
+  await page.click("#muted li button");
+  for (let i = 0; i < 25 && muted.length; ++i) {
+    await page.waitForTimeout(200);
+    muted = JSON.parse((await asResident(page, "GET", "/api/v1/me/notification-preferences")).body).muted;
+  }
+  check(muted.length === 0, "and unmuted from the settings");
+  await page.click("#inbox-link");
+  await page.waitForSelector("#notifications li.unread", { timeout: 5000 }).catch(async (e) => {
+    console.log(await page.innerHTML("#inbox"), await page.textContent("#status"));
+    throw e;
+  });
+  await page.click("#notifications li.unread button:not([data-action=mute])");
   await page.waitForSelector("#notifications li:not(.unread)");
   await page.waitForSelector("#badge", { state: "hidden" });
   check(await page.isHidden("#badge"), "marked read: the badge is gone");
