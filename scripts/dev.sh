@@ -81,7 +81,11 @@ sanitized() {
   fi
   stage_done
   stage "$name tests"
-  export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
+  # intercept_tls_get_addr=0: clang 14's runtime tracks the dynamic TLS of dlopen'ed plugins wrongly
+  # on glibc 2.36 (it records garbage ranges, and LeakSanitizer then crashes scanning them: "Tracer
+  # caught signal 11" after "DTLS … at 0x3c3-…"); plugins' thread_local blocks are not scanned as
+  # roots instead (static TLS and every stack and heap still are).
+  export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:intercept_tls_get_addr=0"
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
   export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
   (cd "$dir" && ctest --output-on-failure -j"$(nproc)" ${label:+-L "$label"} -E docs_check \
