@@ -44,6 +44,10 @@ class ClaimsMemo {
 
   std::shared_ptr<const machi_claims> find(const void* mount, uint64_t snapshot,
                                            uint64_t disclosure) const;
+  // Starts fetching the reference count of the view find() would return for `mount` (it is out
+  // of the CPU's caches when thousands of residents' views are in use), for a caller with other
+  // work to do before it calls find().
+  void prefetch(const void* mount) const;
   void store(const void* mount, uint64_t snapshot, uint64_t disclosure,
              std::shared_ptr<const machi_claims> claims) const;
 
@@ -61,14 +65,17 @@ class ClaimsMemo {
 
 // Who a verified access token speaks for. Carried in the token, so routing a request to a
 // mini-app needs no database read.
+// What every request reads comes first, so that with the reference count (allocated just before
+// it by make_shared) it spans three cache lines that a cached lookup prefetches (see
+// MunicipalityIdentity::authenticate). Construct with designated initializers.
 struct Principal {
-  std::string issuer;     // the `iss` it was verified against
   std::string public_id;
-  std::string assurance;  // "self" or "verified"
-  std::string locale;
-  std::string audience;   // "resident" or "visitor"
   std::vector<std::string> roles;  // staff roles; empty for residents
   ClaimsMemo claims_memo;          // shared with the token cache, like the principal
+  std::string issuer;              // the `iss` it was verified against
+  std::string assurance;           // "self" or "verified"
+  std::string locale;
+  std::string audience;            // "resident" or "visitor"
 };
 
 class MunicipalityIdentity {

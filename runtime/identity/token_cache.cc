@@ -4,28 +4,62 @@
 
 #include <memory>
 #include <stdexcept>
+#include <vector>
 
 namespace machi::identity {
 
-CacheKey cache_key(std::initializer_list<std::string_view> parts) {
+namespace {
+
+// Digest contexts are reused: a thread keeps those its hashers released (a hasher may be created
+// while another is in use, so there can be several).
+struct ContextPool {
+  std::vector<EVP_MD_CTX*> free;
+  ~ContextPool() {
+    for (EVP_MD_CTX* c : free) EVP_MD_CTX_free(c);
+  }
+};
+thread_local ContextPool pool;
+
+}  // namespace
+
+KeyHasher::KeyHasher() {
   // Fetched once: an implicit fetch per digest costs more than hashing a token.
   static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  struct CtxFree {
-    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-  };
-  thread_local std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
-  CacheKey key{};
-  if (!sha256 || !ctx || EVP_DigestInit_ex2(ctx.get(), sha256, nullptr) != 1) {
+  if (pool.free.empty()) {
+    ctx_ = EVP_MD_CTX_new();
+  } else {
+    ctx_ = pool.free.back();
+    pool.free.pop_back();
+  }
+  if (!sha256 || !ctx_ || EVP_DigestInit_ex2(ctx_, sha256, nullptr) != 1) {
+    EVP_MD_CTX_free(ctx_);
     throw std::runtime_error("SHA-256 is unavailable in this OpenSSL");
   }
-  for (std::string_view part : parts) {
-    uint64_t size = part.size();
-    EVP_DigestUpdate(ctx.get(), &size, sizeof size);
-    EVP_DigestUpdate(ctx.get(), part.data(), part.size());
+}
+
+KeyHasher::~KeyHasher() {
+  try {
+    pool.free.push_back(ctx_);
+  } catch (...) {
+    EVP_MD_CTX_free(ctx_);
   }
+}
+
+void KeyHasher::length(uint64_t n) { EVP_DigestUpdate(ctx_, &n, sizeof n); }
+
+void KeyHasher::bytes(std::string_view piece) { EVP_DigestUpdate(ctx_, piece.data(), piece.size()); }
+
+CacheKey KeyHasher::finish() {
+  CacheKey key{};
   unsigned int length = 0;
-  EVP_DigestFinal_ex(ctx.get(), key.data(), &length);
+  EVP_DigestFinal_ex(ctx_, key.data(), &length);
   return key;
+}
+
+CacheKey cache_key(std::initializer_list<std::string_view> parts) {
+  KeyHasher h;
+  for (std::string_view part : parts) h.part(part);
+  return h.finish();
 }
 
 }  // namespace machi::identity

@@ -7,6 +7,8 @@
 // Thread-safety: every method is thread-safe.
 #pragma once
 
+#include <openssl/types.h>
+
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -24,6 +26,26 @@ using CacheKey = std::array<unsigned char, 32>;
 // SHA-256 over the length-prefixed parts.
 CacheKey cache_key(std::initializer_list<std::string_view> parts);
 
+// cache_key() piece by piece, for a caller with work to overlap with the hashing:
+// `part(p)` = `length(p.size())` then `bytes()` of p's pieces in order.
+class KeyHasher {
+ public:
+  KeyHasher();
+  ~KeyHasher();
+  KeyHasher(const KeyHasher&) = delete;
+  KeyHasher& operator=(const KeyHasher&) = delete;
+  void part(std::string_view p) {
+    length(p.size());
+    bytes(p);
+  }
+  void length(uint64_t n);
+  void bytes(std::string_view piece);
+  CacheKey finish();
+
+ private:
+  EVP_MD_CTX* ctx_;
+};
+
 template <typename Value>
 class TokenCache {
  public:
@@ -34,23 +56,45 @@ class TokenCache {
 
   std::optional<Value> find(const CacheKey& key, int64_t now) const {
     std::shared_lock lock(mutex_);
-    const Slot* slot = locate(slots_, key);
-    if (!slot->used || slot->expires <= now) return std::nullopt;
+    const Slot* slot = locate(slots_, key, hint_of(key));
+    if (!slot->used() || slot->expires <= now) return std::nullopt;
+    return slot->value;
+  }
+
+  // The same lookup for a caller that knows where the entry sits (`hint`, from bytes of the input
+  // that an attacker cannot choose for a stored entry, e.g. a verified token's signature) before
+  // it has computed the key: the slot's line is fetched from memory while make_key(candidate)
+  // computes the key, and `candidate` — the value in that slot, possibly another key's or empty,
+  // read under the lock — lets make_key prefetch what the value points to. Entries must then be
+  // inserted with the same hint.
+  template <typename MakeKey>
+  std::optional<Value> find_prefetched(uint64_t hint, int64_t now, MakeKey&& make_key) const {
+    std::shared_lock lock(mutex_);
+    const Slot* first = &slots_[hint & (slots_.size() - 1)];
+    __builtin_prefetch(first);
+    CacheKey key = make_key(first->value);
+    const Slot* slot = locate(slots_, key, hint);
+    if (!slot->used() || slot->expires <= now) return std::nullopt;
     return slot->value;
   }
 
   void insert(const CacheKey& key, Value value, int64_t expires) {
+    insert(key, std::move(value), expires, hint_of(key));
+  }
+
+  void insert(const CacheKey& key, Value value, int64_t expires, uint64_t hint) {
+    if (expires <= 0) return;  // never valid (and 0 marks a free slot)
     std::unique_lock lock(mutex_);
     if (used_ >= max_entries_) {
       slots_.assign(slots_.size(), Slot{});
       used_ = 0;
     }
     if ((used_ + 1) * 2 > slots_.size()) grow();
-    Slot* slot = const_cast<Slot*>(locate(slots_, key));
-    if (!slot->used) {
+    Slot* slot = const_cast<Slot*>(locate(slots_, key, hint));
+    if (!slot->used()) {
       ++used_;
-      slot->used = true;
       slot->key = key;
+      slot->hint = hint;
     }
     slot->expires = expires;
     slot->value = std::move(value);
@@ -62,28 +106,34 @@ class TokenCache {
   }
 
  private:
-  struct Slot {
+  // One cache line per slot when the value is a pointer (aligned, so a slot never straddles two).
+  struct alignas(64) Slot {
     CacheKey key{};
-    int64_t expires = 0;
-    bool used = false;
+    uint64_t hint = 0;  // where the slot's probe starts, kept for growing
+    int64_t expires = 0;  // > 0 in a used slot
     Value value{};
+    bool used() const { return expires != 0; }
   };
 
-  // The slot holding key, or the empty slot where it would go (the table is never full).
-  static const Slot* locate(const std::vector<Slot>& slots, const CacheKey& key) {
-    size_t mask = slots.size() - 1;
-    size_t h;
+  static uint64_t hint_of(const CacheKey& key) {
+    uint64_t h;
     std::memcpy(&h, key.data(), sizeof h);  // the key is already a uniform hash
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
+    return h;
+  }
+
+  // The slot holding key, or the empty slot where it would go (the table is never full).
+  static const Slot* locate(const std::vector<Slot>& slots, const CacheKey& key, uint64_t hint) {
+    size_t mask = slots.size() - 1;
+    for (size_t i = hint & mask;; i = (i + 1) & mask) {
       const Slot& s = slots[i];
-      if (!s.used || s.key == key) return &s;
+      if (!s.used() || s.key == key) return &s;
     }
   }
 
   void grow() {
     std::vector<Slot> bigger(slots_.size() * 2);
     for (Slot& s : slots_) {
-      if (s.used) *const_cast<Slot*>(locate(bigger, s.key)) = std::move(s);
+      if (s.used()) *const_cast<Slot*>(locate(bigger, s.key, s.hint)) = std::move(s);
     }
     slots_ = std::move(bigger);
   }

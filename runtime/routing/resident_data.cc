@@ -138,8 +138,13 @@ HttpResponse handle_info_cards(const MunicipalitySnapshot& m, const identity::Ac
   bool locale_ok = !locale.empty() && locale.size() <= 35 &&
                    std::all_of(locale.begin(), locale.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; });
   if (!locale_ok) return json_error(400, "invalid_locale", "?locale= is a language tag such as ja, en or ja-Hira");
-  identity::Principal caller{m.manifest.public_url, account.public_id, account.assurance, account.language,
-                             account.audience, m.identity->accounts().roles(account.id), {}};
+  identity::Principal caller{.public_id = account.public_id,
+                             .roles = m.identity->accounts().roles(account.id),
+                             .claims_memo = {},
+                             .issuer = m.manifest.public_url,
+                             .assurance = account.assurance,
+                             .locale = account.language,
+                             .audience = account.audience};
   json::array cards, unavailable;
   for (const HomeEntry& e : home_entries(m, account)) {
     if (e.hidden) continue;

@@ -554,9 +554,7 @@ void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
                             "no mini-app '" + std::string(id) + "' is enabled here"));
   }
   // Who is asking: a bearer token becomes a claims view; the token itself never goes further.
-  std::shared_ptr<const Claims> claims;
   bool staff = false;
-  std::string caller_public_id;  // the signed-in account behind the request, if any
   auto caller = m->identity->authenticate_request(request.header("authorization"),
                                                   request.header("cookie"),
                                                   request.header("x-csrf-token"), request.method,
@@ -569,16 +567,15 @@ void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
     return answer_unsent(*app, start, reply, std::move(refused));
   }
   if (caller.status == 200) {
-    const identity::Principal* principal = caller.principal.get();
-    caller_public_id = principal->public_id;
-    claims = claims_for(*m, *app, *principal);
-    staff = !principal->roles.empty();
+    // The claims view is taken below, after other work, while its memo entry is fetched.
+    caller.principal->claims_memo.prefetch(app.get());
+    staff = !caller.principal->roles.empty();
   }
   // Staff may resolve a scanned citizen card to this mini-app's subject (ABI 1.1 card_resolve).
   CardResolver resolve_card;
   if (staff) {
     resolve_card = [identity = m->identity, issuer = m->manifest.public_url, mount = app->entry.id,
-                    staff = caller_public_id](std::string_view card, std::string& out) {
+                    staff = caller.principal->public_id](std::string_view card, std::string& out) {
       auto resident = identity::redeem_citizen_card(*identity, card, issuer);
       if (!resident) {
         out = resident.error();
@@ -626,7 +623,7 @@ void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
   plugin_request.body = std::move(request.body);
   plugin_request.headers = std::move(request.headers);  // filtered again by the instance
   plugin_request.request_id = call->request_id();
-  plugin_request.shared_claims = std::move(claims);
+  if (caller.principal) plugin_request.shared_claims = claims_for(*m, *app, *caller.principal);
   plugin_request.resolve_card = std::move(resolve_card);
 
   auto run = [](const std::shared_ptr<Call>& call, const PluginRequest& plugin_request) {

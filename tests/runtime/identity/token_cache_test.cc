@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <memory>
 #include <string>
 
 using machi::identity::cache_key;
@@ -41,4 +42,39 @@ TEST_CASE("the table grows past its first size and keeps every entry findable") 
   cache.insert(cache_key({"7"}), 70, 100);  // replacing keeps the count
   CHECK(cache.size() == 3000);
   CHECK(cache.find(cache_key({"7"}), 0).value() == 70);
+}
+
+TEST_CASE("entries filed under a caller's hint are found by a prefetched lookup, also after growing") {
+  TokenCache<std::shared_ptr<const std::string>> cache(5000);
+  auto hint_of = [](int i) { return static_cast<uint64_t>(i) * 0x9E3779B97F4A7C15ull; };
+  for (int i = 0; i < 2000; ++i) {
+    cache.insert(cache_key({"tok", std::to_string(i)}), std::make_shared<const std::string>(std::to_string(i)),
+                 100, hint_of(i));
+  }
+  CHECK(cache.size() == 2000);
+  int candidates_seen = 0;
+  for (int i = 0; i < 2000; ++i) {
+    auto found = cache.find_prefetched(hint_of(i), 50, [&](const std::shared_ptr<const std::string>& candidate) {
+      if (candidate) ++candidates_seen;
+      return cache_key({"tok", std::to_string(i)});
+    });
+    REQUIRE(found.has_value());
+    REQUIRE(**found == std::to_string(i));
+  }
+  CHECK(candidates_seen > 0);  // make_key sees the value in the slot its probe starts at
+  // Expired and unknown: misses.
+  CHECK_FALSE(cache.find_prefetched(hint_of(7), 100, [&](const auto&) { return cache_key({"tok", "7"}); }));
+  CHECK_FALSE(cache.find_prefetched(hint_of(7), 50, [&](const auto&) { return cache_key({"tok", "x"}); }));
+  // An entry that is never valid is not stored.
+  cache.insert(cache_key({"zero"}), std::make_shared<const std::string>("z"), 0, 1);
+  CHECK(cache.size() == 2000);
+}
+
+TEST_CASE("a key hashed piece by piece equals the key of its parts") {
+  machi::identity::KeyHasher h;
+  h.part("https://city.example");
+  h.length(11);
+  h.bytes("hello");
+  h.bytes(" world");
+  CHECK(h.finish() == cache_key({"https://city.example", "hello world"}));
 }
