@@ -88,9 +88,9 @@ Result<std::shared_ptr<const Principal>> MunicipalityIdentity::authenticate(
     h.length(token.size());
     h.bytes(token.substr(0, token.size() / 2));
     if (const char* p = reinterpret_cast<const char*>(candidate.get())) {
-      __builtin_prefetch(p - 16);  // the reference count
-      __builtin_prefetch(p + 48);
-      __builtin_prefetch(p + 112);
+      // From the reference count (16 bytes before it) to the end of the first memo entry
+      // (offset 136): points at most 64 bytes apart touch every line of it, however aligned.
+      for (int offset : {-16, 40, 96, 135}) __builtin_prefetch(p + offset);
     }
     h.bytes(token.substr(token.size() / 2));
     key = h.finish();
