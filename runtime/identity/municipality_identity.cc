@@ -63,36 +63,55 @@ Result<std::string> MunicipalityIdentity::issue_access_token(const Account& acco
   return sign_jwt(*signing.key, signing.kid, kAccessTokenType, claims);
 }
 
-Result<std::shared_ptr<const Principal>> MunicipalityIdentity::authenticate(
-    std::string_view authorization, const std::string& issuer) const {
+namespace {
+
+// The token of a "Bearer <token>" header value (scheme case-insensitive), or empty.
+std::string_view bearer_token(std::string_view authorization) {
   constexpr std::string_view kScheme = "bearer ";
   auto fold = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c; };
   if (authorization.size() <= kScheme.size() ||
       !std::equal(kScheme.begin(), kScheme.end(), authorization.begin(),
                   [&](char a, char b) { return a == fold(b); })) {
-    return Status::error("invalid token: use the Bearer scheme");
+    return {};
   }
-  std::string_view token = authorization.substr(kScheme.size());
+  return authorization.substr(kScheme.size());
+}
+
+// Where a token's cache entry is filed: from its last 16 characters, the end of its signature.
+uint64_t token_hint(std::string_view token) {
+  return std::hash<std::string_view>{}(token.substr(token.size() > 16 ? token.size() - 16 : 0));
+}
+
+}  // namespace
+
+void MunicipalityIdentity::prefetch(std::string_view authorization) const {
+  std::string_view token = bearer_token(authorization);
+  if (!token.empty()) verified_.prefetch(token_hint(token));
+}
+
+Result<std::shared_ptr<const Principal>> MunicipalityIdentity::authenticate(
+    std::string_view authorization, const std::string& issuer) const {
+  std::string_view token = bearer_token(authorization);
+  if (token.empty()) return Status::error("invalid token: use the Bearer scheme");
   int64_t now = unix_now();
   // The cache is keyed by SHA-256 over the issuer (a token verified under an earlier public_url
   // never matches) and the token. With thousands of residents' tokens in use, its slot and the
-  // principal are usually out of the CPU's caches; both are fetched while the key is hashed:
-  // the slot from a hint taken from the token's last bytes (the end of the signature — random
-  // for every token stored, as only verified tokens are), the principal's first lines once the
-  // slot's pointer is known, half-way through the hashing.
+  // principal are usually out of the CPU's caches; both are fetched ahead: the slot from a hint
+  // taken from the token's last bytes (the end of the signature — random for every token stored,
+  // as only verified tokens are), by prefetch() or else at the start of the lookup, the
+  // principal's first lines once the slot's pointer is known, while the key is hashed.
   CacheKey key{};
-  const uint64_t hint = std::hash<std::string_view>{}(token.substr(token.size() > 16 ? token.size() - 16 : 0));
+  const uint64_t hint = token_hint(token);
   auto cached = verified_.find_prefetched(hint, now, [&](const std::shared_ptr<const Principal>& candidate) {
     KeyHasher h;
     h.part(issuer);
     h.length(token.size());
-    h.bytes(token.substr(0, token.size() / 2));
     if (const char* p = reinterpret_cast<const char*>(candidate.get())) {
       // From the reference count (16 bytes before it) to the end of the first memo entry
       // (offset 136): points at most 64 bytes apart touch every line of it, however aligned.
       for (int offset : {-16, 40, 96, 135}) __builtin_prefetch(p + offset);
     }
-    h.bytes(token.substr(token.size() / 2));
+    h.bytes(token);
     key = h.finish();
     return key;
   });

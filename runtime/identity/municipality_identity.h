@@ -93,6 +93,9 @@ class MunicipalityIdentity {
   // Checks an `Authorization` header value ("Bearer <jwt>").
   Result<std::shared_ptr<const Principal>> authenticate(std::string_view authorization,
                                                         const std::string& issuer) const;
+  // Starts fetching the token cache's slot for a Bearer `authorization` value, for a caller
+  // that will authenticate it after some other work (the router, while it finds the mini-app).
+  void prefetch(std::string_view authorization) const;
 
   // Who a request speaks for: a Bearer token, else the web session cookie. `status` is 0 for an
   // anonymous request, 200 when authenticated, else the error status to answer (401, or 403 for

@@ -211,6 +211,9 @@ void Router::handle(HttpRequest request, HttpReply reply) {
     return reply(json_error(404, "unknown_host",
                             "no municipality is served at host '" + request.host + "'"));
   }
+  // A mini-app request's token is looked up in the identity's cache after the mini-app is found;
+  // start fetching its cache slot now.
+  if (path.starts_with("/apps/")) municipality->identity->prefetch(request.header("authorization"));
   if (path == "/api/v1/apps") {
     if (request.method != "GET") return reply(json_error(405, "method_not_allowed", "use GET"));
     return list_apps(*municipality, reply);

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -77,4 +78,19 @@ TEST_CASE("a key hashed piece by piece equals the key of its parts") {
   h.bytes("hello");
   h.bytes(" world");
   CHECK(h.finish() == cache_key({"https://city.example", "hello world"}));
+}
+
+TEST_CASE("tables of 2 MiB and more are placed on 2 MiB boundaries (for huge pages), small ones normally") {
+  struct alignas(64) Line {
+    unsigned char bytes[64];
+  };
+  machi::identity::LargeTableAllocator<Line> allocator;
+  Line* large = allocator.allocate(32768);  // 2 MiB
+  Line* small = allocator.allocate(16);
+  CHECK(reinterpret_cast<uintptr_t>(large) % (size_t{2} << 20) == 0);
+  CHECK(reinterpret_cast<uintptr_t>(small) % 64 == 0);
+  large[32767].bytes[63] = 1;  // the whole table is usable
+  CHECK(large[32767].bytes[63] == 1);
+  allocator.deallocate(large, 32768);
+  allocator.deallocate(small, 16);
 }
