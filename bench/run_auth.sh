@@ -12,6 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+source "$root/bench/wrk_fields.sh"
 DURATION=${DURATION:-3s}
 REPS=${REPS:-12}
 TOKENS_N=${TOKENS_N:-10000}
@@ -28,23 +29,20 @@ pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
 sleep 1
 taskset -a -cp 0 "$pid" >/dev/null
-tick=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 python3 "$root/bench/mint_tokens.py" http://127.0.0.1:18091 "$TOKENS_N" "$work/tokens.txt"
 url=http://127.0.0.1:18091
 measure() {  # rep mode: one window, appended to rows
   local rep=$1 mode=$2
   if [ "$mode" = bearer ]; then export TOKENS="$work/tokens.txt"; else unset TOKENS; fi
-  local before after out rps requests non2xx cpu_us
+  local before after out rps requests non2xx p50 p99 cpu_us
   before=$(cpu)
   out=$(taskset -c 1 wrk -t1 -c64 -d"$DURATION" --latency -s "$root/bench/rotate_tokens.lua" "$url")
   after=$(cpu)
-  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-  requests=$(awk '/requests in/ {print $1}' <<<"$out")
-  non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
-  cpu_us=$(awk -v a="$before" -v b="$after" -v t="$tick" -v n="$requests" 'BEGIN{printf "%.2f", (b-a)*1e6/t/n}')
-  echo "$rep $mode $rps cpu_us=$cpu_us non-2xx=${non2xx:-0}"
-  rows+=("$rep $mode $rps $cpu_us ${non2xx:-0}")
+  wrk_fields "$out"
+  cpu_us=$(cpu_per_request "$before" "$after" "$requests")
+  echo "$rep $mode $rps cpu_us=$cpu_us non-2xx=$non2xx"
+  rows+=("$rep $mode $rps $cpu_us $non2xx")
 }
 rows=()
 measure 0 anonymous; measure 0 bearer  # warm-up (every token verified once), not counted

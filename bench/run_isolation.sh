@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+source "$root/bench/wrk_fields.sh"
 DURATION=${DURATION:-10s}
 REPS=${REPS:-3}
 BUILD=${BUILD:-$root/build-release}
@@ -36,7 +37,6 @@ sleep 1.5
 hosts=$(pgrep -P "$pid" | tr '\n' ' ')
 [ "$(wc -w <<<"$hosts")" -eq 2 ] || { echo "expected two plugin hosts, found: $hosts"; cat "$work/machi.log"; exit 1; }
 for p in $pid $hosts; do taskset -a -cp 0 "$p" >/dev/null; done
-tick=$(getconf CLK_TCK)
 cpu() { local sum=0; for p in $pid $hosts; do sum=$((sum + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo $sum; }
 url=http://127.0.0.1:18092
 rows=()
@@ -45,14 +45,10 @@ for rep in $(seq 1 "$REPS"); do
     before=$(cpu)
     out=$(taskset -c 1 wrk -t1 -c64 -d"$DURATION" --latency "$url/apps/$mode/")
     after=$(cpu)
-    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-    requests=$(awk '/requests in/ {print $1}' <<<"$out")
-    non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
-    p50=$(awk '$1=="50%" {print $2}' <<<"$out")
-    p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-    cpu_us=$(awk -v a="$before" -v b="$after" -v t="$tick" -v n="$requests" 'BEGIN{printf "%.2f", (b-a)*1e6/t/n}')
-    echo "$rep $mode $rps p50=$p50 p99=$p99 cpu_us=$cpu_us non-2xx=${non2xx:-0}"
-    rows+=("$rep $mode $rps $cpu_us $p50 $p99 ${non2xx:-0}")
+    wrk_fields "$out"
+    cpu_us=$(cpu_per_request "$before" "$after" "$requests")
+    echo "$rep $mode $rps p50=$p50 p99=$p99 cpu_us=$cpu_us non-2xx=$non2xx"
+    rows+=("$rep $mode $rps $cpu_us $p50 $p99 $non2xx")
   done
 done
 restarts=$(curl -s "$url/metrics" | awk '/^machi_mini_app_host_restarts_total/ {s += $2} END {print s + 0}')
