@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <ctime>
 
 #include "runtime/identity/base64url.h"
 
@@ -57,6 +58,12 @@ bool audience_matches(const json::value* aud, std::string_view want) {
 }
 
 }  // namespace
+
+int64_t unix_now_coarse() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+  return ts.tv_sec;
+}
 
 int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(

@@ -38,5 +38,8 @@ Result<boost::json::object> verify_jwt(std::string_view token, const VerifyRules
                                        const KeyLookup& keys);
 
 int64_t unix_now();
+// The same from the kernel's coarse clock (a few milliseconds behind, no clock read): for checks
+// at whole-second granularity on every request.
+int64_t unix_now_coarse();
 
 }  // namespace machi::identity

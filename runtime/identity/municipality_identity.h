@@ -129,9 +129,23 @@ class MunicipalityIdentity {
   std::unique_ptr<KeyStore> keys_;
   std::unique_ptr<AccountStore> accounts_;
   std::string municipality_id_;
-  // Verified access tokens (≈100k tokens ≈ 50 MiB at most). A hit counts only for the issuer it
-  // was verified against, so a change of public_url never reuses an entry.
-  mutable TokenCache<std::shared_ptr<const Principal>> verified_{100'000};
+  // A verified access token: the issuer it was verified against and what it signed
+  // (header.payload), as "<issuer> <signed part>" in one string, so one comparison over adjacent
+  // memory checks both; and whom it speaks for. authenticate() hands out the principal sharing
+  // the entry's reference count (aliasing).
+  struct VerifiedToken {
+    std::string issuer_and_signed_part;
+    Principal principal;
+    bool matches(std::string_view issuer, std::string_view signed_part) const {
+      std::string_view text = issuer_and_signed_part;
+      return text.size() == issuer.size() + 1 + signed_part.size() && text.starts_with(issuer) &&
+             text[issuer.size()] == ' ' && text.ends_with(signed_part);
+    }
+  };
+  // Verified access tokens (≈100k tokens ≈ 90 MiB at most), keyed by the token's signature, the
+  // issuer and signed part compared in full (see authenticate). A hit counts only for the issuer
+  // it was verified against, so a change of public_url never reuses an entry.
+  mutable TokenCache<std::shared_ptr<const VerifiedToken>> verified_{100'000};
   // Pairwise subjects already derived (mount + resident → subject); they never change.
   mutable TokenCache<std::string> pairwise_{100'000};
   mutable TokenCache<ClaimList> disclosed_{100'000};

@@ -1,8 +1,9 @@
 // TokenCache: results that already verified (access tokens, pairwise subjects, disclosed claims),
 // until they expire, so a resident's requests pay for one ES256 verification per token rather
 // than one per request. Keyed by the SHA-256 of the key's parts (each length-prefixed, so
-// ("ab","c") and ("a","bc") differ): a 32-byte key compared in full, never the token text, which
-// keeps each lookup to one slot instead of a walk over kilobytes of scattered tokens.
+// ("ab","c") and ("a","bc") differ): a 32-byte key compared in full, never a token's text, which
+// keeps each lookup to one slot instead of a walk over kilobytes of scattered tokens. (A caller
+// whose key covers only part of its input checks the rest with find_prefetched's `accept`.)
 // Bounded: when full, it is cleared (entries then verify again — correct, just slower).
 // Thread-safety: every method is thread-safe.
 #pragma once
@@ -90,16 +91,18 @@ class TokenCache {
   // that an attacker cannot choose for a stored entry, e.g. a verified token's signature) before
   // it has computed the key: the slot's line is fetched from memory while make_key(candidate)
   // computes the key, and `candidate` — the value in that slot, possibly another key's or empty,
-  // read under the lock — lets make_key prefetch what the value points to. Entries must then be
-  // inserted with the same hint.
-  template <typename MakeKey>
-  std::optional<Value> find_prefetched(uint64_t hint, int64_t now, MakeKey&& make_key) const {
+  // read under the lock — lets make_key prefetch what the value points to. An entry found counts
+  // only if accept(value) holds (for a key over part of the input: the rest compared with what
+  // was stored). Entries must be inserted with the same hint.
+  template <typename MakeKey, typename Accept>
+  std::optional<Value> find_prefetched(uint64_t hint, int64_t now, MakeKey&& make_key,
+                                       Accept&& accept) const {
     std::shared_lock lock(mutex_);
     const Slot* first = &slots_[hint & (slots_.size() - 1)];
     __builtin_prefetch(first);
     CacheKey key = make_key(first->value);
     const Slot* slot = locate(slots_, key, hint);
-    if (!slot->used() || slot->expires <= now) return std::nullopt;
+    if (!slot->used() || slot->expires <= now || !accept(slot->value)) return std::nullopt;
     return slot->value;
   }
 

@@ -7,8 +7,10 @@
 #include <boost/json/serialize.hpp>
 #include <sqlite3.h>
 
+#include <array>
 #include <thread>
 
+#include "runtime/identity/base64url.h"
 #include "tests/support/http_client.h"
 #include "tests/support/test_server.h"
 
@@ -192,6 +194,55 @@ TEST_CASE("plugins see a pairwise subject per mini-app, never the token; bad tok
     CHECK(r.headers["www-authenticate"].find("invalid_token") != std::string::npos);
   }
   CHECK(c.request("GET", "/apps/notes-a/whoami", "localhost", {{"Authorization", "Basic YTpi"}}).status == 401);
+}
+
+TEST_CASE("a cached token's signature vouches only for the exact bytes it signed") {
+  // The verified-token cache is keyed by the signature; each of these reuses a signature that is
+  // in the cache (its token was just used) on other bytes, and must be verified, and refused.
+  TestServer s;
+  REQUIRE(s.load("m.json", manifest_json("demo", "localhost", kApps)).empty());
+  HttpClient c(s.port());
+  std::string alice(register_account(c, "alice@example.jp").at("access_token").as_string());
+  std::string bob(register_account(c, "bob@example.jp").at("access_token").as_string());
+  REQUIRE(get(c, "/apps/notes-a/whoami", alice).status == 200);  // alice's token is now cached
+  REQUIRE(get(c, "/apps/notes-a/whoami", bob).status == 200);
+  auto parts = [](const std::string& t) {
+    size_t a = t.find('.'), b = t.rfind('.');
+    return std::array<std::string, 3>{t.substr(0, a), t.substr(a + 1, b - a - 1), t.substr(b + 1)};
+  };
+  auto [header, payload, signature] = parts(alice);
+  auto bob_parts = parts(bob);
+  json::object claims = json::parse(machi::identity::base64url_decode(payload).value()).as_object();
+  claims["sub"] = json::parse(machi::identity::base64url_decode(bob_parts[1]).value()).at("sub");
+  std::string as_bob = machi::identity::base64url_encode(json::serialize(claims));
+  claims = json::parse(machi::identity::base64url_decode(payload).value()).as_object();
+  claims["roles"] = json::array{"operator"};
+  std::string as_staff = machi::identity::base64url_encode(json::serialize(claims));
+  const std::vector<std::string> forged = {
+      header + "." + as_bob + "." + signature,      // another resident's subject
+      header + "." + as_staff + "." + signature,    // a role added
+      bob_parts[0] + "." + bob_parts[1] + "." + signature,  // bob's signed part, alice's signature
+      header + "." + payload + "x." + signature,    // one byte more
+      "." + payload + "." + signature,              // one part missing
+  };
+  for (const std::string& bad : forged) {
+    Reply r = get(c, "/apps/notes-a/whoami", bad);
+    CHECK_MESSAGE(r.status == 401, bad);
+    CHECK(code(r) == "invalid_token");
+  }
+  // The genuine tokens still pass, each as its own resident.
+  Reply still = get(c, "/apps/notes-a/whoami", alice);
+  REQUIRE(still.status == 200);
+  Reply bobs = get(c, "/apps/notes-a/whoami", bob);
+  REQUIRE(bobs.status == 200);
+  CHECK(parse(still).at("sub") != parse(bobs).at("sub"));
+  // Cached under one issuer, refused under another: a new public_url, and back.
+  std::string moved = manifest_json("demo", "localhost", kApps);
+  moved.replace(moved.find("https://localhost"), 17, "https://city.example");
+  REQUIRE(s.load("m.json", moved).empty());
+  CHECK(get(c, "/apps/notes-a/whoami", alice).status == 401);
+  REQUIRE(s.load("m.json", manifest_json("demo", "localhost", kApps)).empty());
+  CHECK(get(c, "/apps/notes-a/whoami", alice).status == 200);
 }
 
 TEST_CASE("a trusted proxy's X-Forwarded-For names the client; anyone else's is ignored") {

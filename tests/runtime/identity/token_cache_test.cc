@@ -58,14 +58,19 @@ TEST_CASE("entries filed under a caller's hint are found by a prefetched lookup,
     auto found = cache.find_prefetched(hint_of(i), 50, [&](const std::shared_ptr<const std::string>& candidate) {
       if (candidate) ++candidates_seen;
       return cache_key({"tok", std::to_string(i)});
-    });
+    }, [](const auto&) { return true; });
     REQUIRE(found.has_value());
     REQUIRE(**found == std::to_string(i));
   }
   CHECK(candidates_seen > 0);  // make_key sees the value in the slot its probe starts at
   // Expired and unknown: misses.
-  CHECK_FALSE(cache.find_prefetched(hint_of(7), 100, [&](const auto&) { return cache_key({"tok", "7"}); }));
-  CHECK_FALSE(cache.find_prefetched(hint_of(7), 50, [&](const auto&) { return cache_key({"tok", "x"}); }));
+  auto any = [](const auto&) { return true; };
+  CHECK_FALSE(cache.find_prefetched(hint_of(7), 100, [&](const auto&) { return cache_key({"tok", "7"}); }, any));
+  CHECK_FALSE(cache.find_prefetched(hint_of(7), 50, [&](const auto&) { return cache_key({"tok", "x"}); }, any));
+  // Found, but refused by the caller's check: a miss, and the entry stays for callers it fits.
+  auto is_seven = [](const std::shared_ptr<const std::string>& v) { return *v == "7"; };
+  CHECK_FALSE(cache.find_prefetched(hint_of(8), 50, [&](const auto&) { return cache_key({"tok", "8"}); }, is_seven));
+  CHECK(cache.find_prefetched(hint_of(7), 50, [&](const auto&) { return cache_key({"tok", "7"}); }, is_seven));
   // An entry that is never valid is not stored.
   cache.insert(cache_key({"zero"}), std::make_shared<const std::string>("z"), 0, 1);
   CHECK(cache.size() == 2000);
