@@ -65,8 +65,8 @@ class ClaimsMemo {
 
 // Who a verified access token speaks for. Carried in the token, so routing a request to a
 // mini-app needs no database read.
-// What every request reads comes first, so that with the reference count (allocated just before
-// it by make_shared) it spans three cache lines that a cached lookup prefetches (see
+// What every request reads comes first, so that it spans as few cache lines as possible after
+// the cache entry's reference count and text pointer (the lines a cached lookup prefetches, see
 // MunicipalityIdentity::authenticate). Construct with designated initializers.
 struct Principal {
   std::string public_id;
