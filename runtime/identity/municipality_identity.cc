@@ -142,8 +142,11 @@ Result<std::shared_ptr<const Principal>> MunicipalityIdentity::authenticate(
     const boost::json::value* v = claims->if_contains(name);
     return v && v->is_string() ? std::string(v->as_string()) : std::string();
   };
+  std::string issuer_and_signed_part;
+  issuer_and_signed_part.reserve(issuer.size() + 1 + signed_part.size());
+  issuer_and_signed_part.append(issuer).append(1, ' ').append(signed_part);
   auto entry = std::make_shared<VerifiedToken>(VerifiedToken{
-      .issuer_and_signed_part = issuer + ' ' + std::string(signed_part),
+      .issuer_and_signed_part = std::move(issuer_and_signed_part),
       .principal = Principal{.public_id = text("sub"),
                              .roles = {},
                              .claims_memo = {},
