@@ -64,6 +64,19 @@ json::array errors_json(const std::vector<garbage::ImportError>& errors) {
   return out;
 }
 
+// The warnings of an accepted data set, for staff and health.
+json::object warnings_json(const garbage::DataSet& data) {
+  return {{"count", data.warnings.size() + data.warnings_left_out},
+          {"unreadable_cells", data.unreadable_cells},
+          {"list", errors_json(data.warnings)},
+          {"left_out", data.warnings_left_out}};
+}
+
+// What a resident sees for a category whose cell in their area could not be read.
+std::string unreadable_message(const std::string& label) {
+  return "「" + label + "」の収集日を読み取れませんでした。市にお問い合わせください。";
+}
+
 std::string join(const std::vector<std::string>& parts, std::string_view sep) {
   std::string out;
   for (size_t i = 0; i < parts.size(); ++i) out += (i ? std::string(sep) : "") + parts[i];
@@ -108,6 +121,21 @@ class GarbageCalendar : public Plugin {
     if (!state_) return std::string("no data set: put the 5374 files in the data_dir or upload them");
     if (!data_problem_.empty()) return data_problem_;
     return std::nullopt;
+  }
+
+  // Healthy, but the data set was accepted with warnings: they go to readiness and staff status.
+  std::optional<json::object> health_detail() {
+    auto state = current_or_null();
+    if (!state || (state->data.warnings.empty() && state->data.warnings_left_out == 0)) return std::nullopt;
+    json::object warnings = warnings_json(state->data);
+    json::array first;  // the readable summary: the first ten as file:line:column: message
+    for (size_t i = 0; i < state->data.warnings.size() && i < 10; ++i) {
+      first.push_back(json::string(garbage::to_string(state->data.warnings[i])));
+    }
+    return json::object{{"degraded", std::to_string(warnings["count"].as_uint64()) +
+                                         " data warning(s): the data set serves; see /staff/dataset"},
+                        {"warnings", std::move(first)},
+                        {"dataset", state->dataset_id}};
   }
 
   void handle(const Request& request, Response& response) override {
@@ -305,6 +333,11 @@ class GarbageCalendar : public Plugin {
       std::lock_guard lock(mutex_);
       data_problem_ = message + " (the previous data set keeps serving)";
       return;
+    }
+    if (!data->warnings.empty()) {
+      context().log(LogLevel::kWarn, "the data_dir's files were imported with " +
+                                         std::to_string(data->warnings.size() + data->warnings_left_out) +
+                                         " warning(s) (GET /staff/dataset lists them): " + errors_text(data->warnings));
     }
     activate(std::move(*data), from_dir, "data_dir");
   }
@@ -565,7 +598,7 @@ class GarbageCalendar : public Plugin {
 
   static json::object category_json(const garbage::Category& c) {
     return {{"label", c.label}, {"sublabel", c.sublabel}, {"description", c.description},
-            {"bgcolor", c.bgcolor}};
+            {"bgcolor", c.bgcolor}, {"described", c.described}};
   }
 
   void overview(const State& state, Response& response) {
@@ -576,7 +609,8 @@ class GarbageCalendar : public Plugin {
                                             {"imported_unix_ms", state.imported_ms},
                                             {"areas", state.data.areas.size()},
                                             {"items", state.data.items.size()},
-                                            {"holidays", state.data.holidays.size()}}},
+                                            {"holidays", state.data.holidays.size()},
+                                            {"warnings", state.data.warnings.size() + state.data.warnings_left_out}}},
                                {"categories", categories}});
   }
 
@@ -589,6 +623,17 @@ class GarbageCalendar : public Plugin {
                      {"center", a.center}, {"remarks", remarks}});
     }
     response.json(json::object{{"areas", out}});
+  }
+
+  // The categories of `area` whose cell could not be read: residents are told to ask the city.
+  static json::array unreadable_json(const State& state, const garbage::Area& area) {
+    json::array out;
+    for (size_t c = 0; c < area.rules.size(); ++c) {
+      if (area.rules[c].problem.empty()) continue;
+      const std::string& label = state.data.categories[c].label;
+      out.push_back({{"category", label}, {"message", unreadable_message(label)}});
+    }
+    return out;
   }
 
   static json::object day_json(Day d) {
@@ -611,7 +656,8 @@ class GarbageCalendar : public Plugin {
       o["days_from_now"] = (r.day - from).count();
       out.push_back(std::move(o));
     }
-    response.json(json::object{{"area", area.id}, {"from", garbage::iso(from)}, {"next", out}});
+    response.json(json::object{{"area", area.id}, {"from", garbage::iso(from)}, {"next", out},
+                               {"unreadable", unreadable_json(state, area)}});
   }
 
   void dates(const State& state, const Request& request, Response& response) {
@@ -629,7 +675,12 @@ class GarbageCalendar : public Plugin {
       if (only && state.data.categories[c].label != *only) continue;
       json::array days;
       for (Day d : garbage::category_dates(state.data, state.rules, area, c, from, to)) days.push_back(json::string(garbage::iso(d)));
-      categories.push_back({{"category", state.data.categories[c].label}, {"dates", days}});
+      json::object entry{{"category", state.data.categories[c].label}, {"dates", days}};
+      if (!area.rules[c].problem.empty()) {
+        entry["unreadable"] = true;
+        entry["message"] = unreadable_message(state.data.categories[c].label);
+      }
+      categories.push_back(std::move(entry));
     }
     response.json(json::object{{"area", area.id}, {"from", garbage::iso(from)}, {"to", garbage::iso(to)},
                                {"categories", categories}});
@@ -656,7 +707,8 @@ class GarbageCalendar : public Plugin {
       if (auto h = state.data.holidays.find(d); h != state.data.holidays.end()) o["holiday"] = h->second;
       days.push_back(std::move(o));
     }
-    response.json(json::object{{"area", area.id}, {"month", date::format("%Y-%m", first)}, {"days", days}});
+    response.json(json::object{{"area", area.id}, {"month", date::format("%Y-%m", first)}, {"days", days},
+                               {"unreadable", unreadable_json(state, area)}});
   }
 
   void calendar(const State& state, const Request& request, Response& response) {
@@ -765,8 +817,11 @@ class GarbageCalendar : public Plugin {
     json::array staged;
     Statement s = context().db().prepare("SELECT name, length(bytes) FROM staged_files ORDER BY name");
     while (s.step()) staged.push_back({{"name", s.text(0)}, {"bytes", s.integer(1)}});
+    auto state = current_or_null();
     std::lock_guard lock(mutex_);
     response.json(json::object{{"datasets", sets}, {"staged", staged},
+                               {"active", state ? json::value(state->dataset_id) : json::value(nullptr)},
+                               {"warnings", state ? json::value(warnings_json(state->data)) : json::value(nullptr)},
                                {"problem", data_problem_.empty() ? json::value(nullptr) : json::value(data_problem_)}});
   }
 
@@ -793,9 +848,10 @@ class GarbageCalendar : public Plugin {
       return void(response.json(body, 422));
     }
     size_t areas = data->areas.size();
+    json::object warnings = warnings_json(*data);
     activate(std::move(*data), files, "upload");
     context().db().run("DELETE FROM staged_files");
-    response.json(json::object{{"dataset", current()->dataset_id}, {"areas", areas}});
+    response.json(json::object{{"dataset", current()->dataset_id}, {"areas", areas}, {"warnings", std::move(warnings)}});
   }
 
   void list_changes(Response& response) {

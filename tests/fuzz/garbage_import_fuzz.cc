@@ -3,8 +3,10 @@
 // area_days layout (bit 0: Saga City's grouped layout, else the 5374 original), then the files
 // separated by NUL bytes in this order: area_days, center, description, remarks, target,
 // area_master, syukujitsu. A missing part is a missing file.
-// Oracles: a refused import names at least one problem with its file; an accepted one has one
-// rule per category for every area, finds every area by its id, and no problems.
+// Oracles (the lenient importer): a refused import names at least one problem with its file; an
+// accepted one has no errors, one rule per category for every area, finds every area by its id,
+// and for every area and category either a readable rule (which gives dates without crashing)
+// or a problem that a warning counts; every warning names a file and says something.
 #include "dataset.h"
 #include "tests/fuzz/fuzz_input.h"
 
@@ -28,9 +30,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   if (!errors.empty()) fail("garbage_import", "accepted with problems", garbage::to_string(errors.front()));
+  for (const auto& w : set->warnings) {
+    if (w.file.empty() || w.message.empty()) fail("garbage_import", "warning without file or message", garbage::to_string(w));
+  }
+  size_t unreadable = 0;
+  const garbage::Day from{date::year{2024} / 1 / 1}, to{date::year{2024} / 12 / 31};
   for (const auto& area : set->areas) {
     if (area.rules.size() != set->categories.size()) fail("garbage_import", "rules per category", area.id);
-    if (set->find_area(area.id) == nullptr) fail("garbage_import", "area not found by its id", area.id);
+    if (set->find_area(area.id) != &area) fail("garbage_import", "area not found by its id", area.id);
+    for (const auto& rule : area.rules) {
+      auto dates = garbage::collection_dates(rule, from, to, {}, garbage::SuspensionRule::kWeekShift);
+      if (!rule.problem.empty()) {
+        ++unreadable;
+        if (!dates.empty()) fail("garbage_import", "an unreadable cell gave dates", area.id);
+      }
+    }
   }
+  if (unreadable != set->unreadable_cells) fail("garbage_import", "unreadable cells miscounted", "");
+  if (unreadable > 0 && set->warnings.empty()) fail("garbage_import", "an unreadable cell without a warning", "");
   return 0;
 }

@@ -1,7 +1,11 @@
 // A municipality's garbage data set: the 5374 open-data files (area_days, center, description,
 // remarks, target, optionally area_master) and the Cabinet Office's public holidays
-// (syukujitsu.csv), parsed and checked. Every problem names the file, line and column; one bad
-// row fails the whole import (a partial calendar would silently give residents wrong dates).
+// (syukujitsu.csv), parsed and checked. Like the 5374 app, the import accepts what published
+// data really holds and warns about it (file:line:column): categories description.csv lacks,
+// empty optional files, odd centre rows, repeated area names, full-width text. A cell that
+// still cannot be read costs only that area's category — it gets no dates and a `problem`
+// (never a guess). A data set is refused only when nothing usable remains: area_days.csv
+// missing, undecodable or malformed, or without one area row. README.md lists every rule.
 // Thread-safety: a DataSet is an immutable value once imported.
 #pragma once
 
@@ -36,10 +40,13 @@ struct Layout {
 
 struct Category {
   std::string label, sublabel, description, styles, bgcolor;
+  bool described = true;  // false: named in area_days.csv or target.csv but not description.csv
 };
 
 struct Area {
-  std::string id;  // "group:name", or "name" without a group column: stable across uploads
+  // "group:name", or "name" without a group column: stable across uploads. The n-th repeat of
+  // the same (group, name) gets "#n" (n ≥ 2): "浅野川#2".
+  std::string id;
   std::string group, group_name, name, center;
   std::vector<CellRule> rules;  // one per DataSet::categories entry
   std::vector<int> remarks;     // *N of every cell, in order, without repeats
@@ -51,12 +58,15 @@ struct Item {  // one sorting-guide (分別辞典) entry from target.csv
 
 struct DataSet {
   std::vector<Category> categories;  // the categories of area_days.csv, in column order
-  std::vector<Category> described;   // every row of description.csv
+  std::vector<Category> described;   // every row of description.csv, then undescribed ones of target.csv
   std::vector<Area> areas;
   std::map<int, std::string> remarks;
   std::map<std::string, std::vector<Suspension>> centers;
   std::vector<Item> items;
   std::map<Day, std::string> holidays;  // empty without syukujitsu.csv
+  std::vector<ImportError> warnings;    // what was accepted with a tolerance, in file order
+  size_t warnings_left_out = 0;         // past kMaxWarnings
+  size_t unreadable_cells = 0;          // cells with a `problem`
 
   const Area* find_area(std::string_view id) const;
   int category_index(std::string_view label) const;  // -1 when unknown
@@ -72,16 +82,17 @@ inline constexpr const char* kRemarks = "remarks.csv";
 inline constexpr const char* kTarget = "target.csv";
 inline constexpr const char* kAreaMaster = "area_master.csv";
 inline constexpr const char* kHolidays = "syukujitsu.csv";
-// Every file name an import reads; the others are refused.
+// Every file name an import reads; others are ignored with a warning.
 bool known_file(std::string_view name);
-bool required_file(std::string_view name);
+inline constexpr size_t kMaxWarnings = 200;
 
-// Parses and checks everything. On any problem returns nullopt with up to `max_errors` errors.
+// Parses and checks everything. Returns the data set (with its warnings) or, when nothing
+// usable remains, nullopt with the errors that say why.
 std::optional<DataSet> import_dataset(const Files& files, const Layout& layout,
-                                      std::vector<ImportError>& errors, size_t max_errors = 50);
+                                      std::vector<ImportError>& errors);
 
 // The Cabinet Office's syukujitsu.csv ("国民の祝日・休日月日,国民の祝日・休日名称"; dates like
-// 2024/2/11), Shift_JIS or UTF-8.
-std::map<Day, std::string> import_holidays(std::string_view bytes, std::vector<ImportError>& errors);
+// 2024/2/11), Shift_JIS or UTF-8. Rows that are not a date are left out with a warning.
+std::map<Day, std::string> import_holidays(std::string_view bytes, std::vector<ImportError>& warnings);
 
 }  // namespace garbage

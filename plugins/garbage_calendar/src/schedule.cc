@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include <machi/sdk/text.h>
+
 namespace garbage {
 namespace {
 
@@ -47,47 +49,39 @@ bool in_suspension(Day d, const std::vector<Suspension>& suspensions) {
                      [&](const Suspension& s) { return d >= s.first && d <= s.last; });
 }
 
-// One token's dates within one month (before suspensions).
-std::vector<Day> token_month(const Token& t, date::year_month ym) {
+// One token's dates within one month, with the suspension rule applied the way the 5374 app
+// does: walk the token's weekday from its first occurrence in the month; under skip an occurrence
+// inside a suspension is dropped; under week shift, from the first occurrence inside one on,
+// that and every later occurrence move 7 days later. The week number (水2) and the every-other
+// rule pick by the original position; a date moved past the month's end is dropped.
+std::vector<Day> token_month(const Token& t, date::year_month ym,
+                             const std::vector<Suspension>& suspensions, SuspensionRule how) {
   std::vector<Day> out;
-  date::weekday wd{t.weekday};
-  if (t.kind == Token::Kind::kNth) {
-    date::year_month_weekday ymw{ym.year(), ym.month(), wd[t.nth]};
-    if (ymw.ok()) out.push_back(Day(ymw));
-    return out;
-  }
-  for (unsigned n = 1; n <= 5; ++n) {
-    date::year_month_weekday ymw{ym.year(), ym.month(), wd[n]};
-    if (ymw.ok()) out.push_back(Day(ymw));
-  }
-  if (t.kind == Token::Kind::kBiweekly) {
-    out.erase(std::remove_if(out.begin(), out.end(), [&](Day d) {
-                return d < t.start || ((d - t.start).count() / 7) % 2 != 0;
-              }),
-              out.end());
+  const Day first = Day(ym.year() / ym.month() / date::weekday{t.weekday}[1]);
+  const Day month_end = Day(ym / date::last);
+  bool shifting = false;
+  for (unsigned week = 0; week < 5; ++week) {
+    const Day original = first + date::days(7 * week);
+    if (original > month_end) break;
+    if (in_suspension(original, suspensions)) {
+      if (how == SuspensionRule::kSkip) continue;
+      shifting = true;
+    }
+    const Day day = shifting ? original + date::days(7) : original;
+    if (day > month_end) continue;
+    if (t.kind == Token::Kind::kNth && week + 1 != t.nth) continue;
+    if (t.kind == Token::Kind::kBiweekly &&
+        (original < t.start || ((original - t.start).count() / 7) % 2 != 0)) {
+      continue;
+    }
+    out.push_back(day);
   }
   return out;
 }
 
-// Applies the suspension rule to one token's dates in one month.
-std::vector<Day> suspend(std::vector<Day> days, date::year_month ym,
-                         const std::vector<Suspension>& suspensions, SuspensionRule how) {
-  if (suspensions.empty()) return days;
-  std::vector<Day> out;
-  if (how == SuspensionRule::kSkip) {
-    for (Day d : days) {
-      if (!in_suspension(d, suspensions)) out.push_back(d);
-    }
-    return out;
-  }
-  Day month_end = Day(ym / date::last);
-  bool shifting = false;
-  for (Day d : days) {
-    if (!shifting && in_suspension(d, suspensions)) shifting = true;
-    Day moved = shifting ? d + date::days(7) : d;
-    if (moved <= month_end) out.push_back(moved);
-  }
-  return out;
+bool month_number(std::string_view s, unsigned& month) {
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), month);
+  return ec == std::errc() && end == s.data() + s.size();
 }
 
 }  // namespace
@@ -111,29 +105,27 @@ std::optional<Day> parse_day(std::string_view text) {
   return Day(ymd);
 }
 
-bool parse_cell(std::string_view cell, CellRule& out, std::string& error) {
+bool parse_cell(std::string_view raw_cell, CellRule& out, std::string& error) {
   out = {};
-  std::string_view tokens_part = cell, months_part;
-  if (auto colon = cell.find(':'); colon != std::string_view::npos) {
-    tokens_part = cell.substr(0, colon);
-    months_part = cell.substr(colon + 1);
-    for (std::string_view m : split_spaces(months_part)) {
-      unsigned month = 0;
-      auto [end, ec] = std::from_chars(m.data(), m.data() + m.size(), month);
-      if (ec != std::errc() || end != m.data() + m.size() || month < 1 || month > 12) {
-        error = "month filter: '" + std::string(m) + "' is not a month 1–12";
-        return false;
-      }
-      out.months.push_back(month);
-    }
-    if (out.months.empty()) {
+  const std::string normal = machi::sdk::nfkc(raw_cell);
+  std::vector<Token> tokens;
+  size_t segment = 0;        // the first token the next month filter applies to
+  bool in_months = false;    // reading the numbers after ':'
+  std::vector<unsigned> filter;
+  auto close_filter = [&]() -> bool {
+    if (!in_months) return true;
+    in_months = false;
+    if (filter.empty()) {
       error = "month filter: no months after ':'";
       return false;
     }
-  }
-  std::vector<Token> tokens;
-  for (std::string_view raw : split_spaces(tokens_part)) {
-    std::string_view t = raw;
+    for (size_t i = segment; i < tokens.size(); ++i) {
+      if (tokens[i].kind != Token::Kind::kBiweekly) tokens[i].months = filter;  // every-other: unfiltered
+    }
+    segment = tokens.size();
+    return true;
+  };
+  auto read_token = [&](std::string_view t, std::string_view raw) -> bool {
     if (t.starts_with("*")) {
       int id = 0;
       auto [end, ec] = std::from_chars(t.data() + 1, t.data() + t.size(), id);
@@ -142,7 +134,7 @@ bool parse_cell(std::string_view cell, CellRule& out, std::string& error) {
         return false;
       }
       out.remarks.push_back(id);
-      continue;
+      return true;
     }
     if (all_digits(t)) {
       auto day = parse_day(t);
@@ -151,7 +143,7 @@ bool parse_cell(std::string_view cell, CellRule& out, std::string& error) {
         return false;
       }
       out.dates.push_back(*day);
-      continue;
+      return true;
     }
     if (t.starts_with(kEveryOther)) {
       t.remove_prefix(kEveryOther.size());
@@ -165,8 +157,8 @@ bool parse_cell(std::string_view cell, CellRule& out, std::string& error) {
         error = "'" + std::string(raw) + "': the start date is not a " + std::string(kWeekdays[*wd]) + "曜日";
         return false;
       }
-      tokens.push_back({Token::Kind::kBiweekly, *wd, 0, *start});
-      continue;
+      tokens.push_back({Token::Kind::kBiweekly, *wd, 0, *start, {}});
+      return true;
     }
     auto wd = weekday_at(t);
     if (!wd) {
@@ -174,14 +166,50 @@ bool parse_cell(std::string_view cell, CellRule& out, std::string& error) {
       return false;
     }
     if (t.empty()) {
-      tokens.push_back({Token::Kind::kEvery, *wd, 0, {}});
+      tokens.push_back({Token::Kind::kEvery, *wd, 0, {}, {}});
     } else if (t.size() == 1 && t[0] >= '1' && t[0] <= '5') {
-      tokens.push_back({Token::Kind::kNth, *wd, static_cast<unsigned>(t[0] - '0'), {}});
+      tokens.push_back({Token::Kind::kNth, *wd, static_cast<unsigned>(t[0] - '0'), {}, {}});
     } else {
       error = "'" + std::string(raw) + "': after the weekday only a week number 1–5 may follow";
       return false;
     }
+    return true;
+  };
+  auto read_month = [&](std::string_view m) -> bool {
+    unsigned month = 0;
+    if (!month_number(m, month) || month < 1 || month > 12) {
+      error = "month filter: '" + std::string(m) + "' is not a month 1–12";
+      return false;
+    }
+    filter.push_back(month);
+    return true;
+  };
+  for (std::string_view raw : split_spaces(normal)) {
+    std::string_view t = raw;
+    // After ':', numbers of one or two digits are months; anything else starts a new token.
+    if (in_months && all_digits(t) && t.size() <= 2) {
+      if (!read_month(t)) return false;
+      continue;
+    }
+    if (in_months && !close_filter()) return false;
+    size_t colon = t.find(':');
+    std::string_view head = colon == std::string_view::npos ? t : t.substr(0, colon);
+    if (!head.empty() && !read_token(head, raw)) return false;
+    if (colon == std::string_view::npos) continue;
+    if (tokens.size() == segment) {
+      error = "'" + std::string(raw) + "': a month filter needs a weekday before ':'";
+      return false;
+    }
+    filter.clear();
+    in_months = true;
+    std::string_view rest = t.substr(colon + 1);
+    if (rest.find(':') != std::string_view::npos) {
+      error = "'" + std::string(raw) + "': two ':' in one token";
+      return false;
+    }
+    if (!rest.empty() && !read_month(rest)) return false;
   }
+  if (!close_filter()) return false;
   if (out.dates.empty()) out.tokens = std::move(tokens);  // a date list ignores weekday tokens
   std::sort(out.dates.begin(), out.dates.end());
   return true;
@@ -190,6 +218,7 @@ bool parse_cell(std::string_view cell, CellRule& out, std::string& error) {
 std::vector<Day> collection_dates(const CellRule& rule, Day from, Day to,
                                   const std::vector<Suspension>& suspensions, SuspensionRule how) {
   std::vector<Day> out;
+  if (!rule.problem.empty()) return out;
   if (!rule.dates.empty()) {
     for (Day d : rule.dates) {
       if (d >= from && d <= to) out.push_back(d);
@@ -199,11 +228,10 @@ std::vector<Day> collection_dates(const CellRule& rule, Day from, Day to,
   auto first = date::year_month_day(from);
   auto last = date::year_month_day(to);
   for (auto ym = first.year() / first.month(); ym <= last.year() / last.month(); ym += date::months(1)) {
-    bool month_on = rule.months.empty() ||
-                    std::find(rule.months.begin(), rule.months.end(), static_cast<unsigned>(ym.month())) != rule.months.end();
+    const unsigned month = static_cast<unsigned>(ym.month());
     for (const Token& t : rule.tokens) {
-      if (!month_on && t.kind != Token::Kind::kBiweekly) continue;  // the filter skips every-other
-      for (Day d : suspend(token_month(t, ym), ym, suspensions, how)) {
+      if (!t.months.empty() && std::find(t.months.begin(), t.months.end(), month) == t.months.end()) continue;
+      for (Day d : token_month(t, ym, suspensions, how)) {
         if (d >= from && d <= to) out.push_back(d);
       }
     }

@@ -6,11 +6,14 @@
 //   20240301      an explicit date; a cell holding any date is a date list (weekday tokens
 //                 ignored, suspensions not applied)
 //   *3            remark 3 (remarks.csv)
-// optionally followed by ":" and a month filter ("火2 金4:4 6 8 10 12 2": only those months).
+// A month filter ":" and month numbers limits the tokens since the previous filter ("火2 金4:4 6
+// 8 10 12 2": both tokens only in those months; "水2:4 6 8 水4:5 7": each its own months).
+// A cell is read after NFKC (full-width digits, spaces and colons are their ASCII forms).
 // Suspension periods (center.csv) either drop dates inside them (skip) or move them a week
-// (week shift, Kanazawa's rule: per token and month, once one of its dates falls inside the
-// period, that date and every later date of the token in that month move 7 days later; one
-// moved past the month's end is dropped).
+// (week shift, the 5374 app's WeekShift: per weekday and month, walking that weekday's
+// occurrences from the 1st, once one falls inside a period that occurrence and every later one
+// move 7 days later; then the week number picks by the original position; a date moved past the
+// month's end is dropped).
 // Thread-safety: plain values and free functions.
 #pragma once
 
@@ -31,13 +34,15 @@ struct Token {
   unsigned weekday = 0;  // 0 = Sunday … 6 = Saturday
   unsigned nth = 0;      // kNth: 1–5
   Day start{};           // kBiweekly: the first date
+  std::vector<unsigned> months;  // 1–12; empty: every month (never for kBiweekly)
 };
 
 struct CellRule {
   std::vector<Token> tokens;
   std::vector<Day> dates;       // a date list (then `tokens` is empty)
-  std::vector<unsigned> months; // 1–12; empty: every month
   std::vector<int> remarks;     // *N
+  // Non-empty: the cell could not be read (the import's warning says why); no dates.
+  std::string problem;
   bool empty() const { return tokens.empty() && dates.empty(); }
 };
 

@@ -6,15 +6,15 @@
     ja: { area: "地区", choose_area: "お住まいの地区", next: "次の収集日", subscribe: "カレンダーアプリに登録(iCalendar)",
           prev_month: "前の月", next_month: "次の月", search: "分け方を調べる", item: "品目(例: ペットボトル)",
           search_button: "調べる", today: "今日", in_days: "{n}日後", month: "{y}年{m}月", none: "見つかりませんでした",
-          nothing: "収集なし" },
+          nothing: "収集なし", unreadable: "「{category}」の収集日を読み取れませんでした。市にお問い合わせください。" },
     "ja-easy": { area: "ちく", choose_area: "すんでいる ちく", next: "つぎに ごみを だせる ひ", subscribe: "カレンダーに いれる",
           prev_month: "まえの つき", next_month: "つぎの つき", search: "ごみの わけかたを しらべる", item: "ごみの なまえ(れい: ペットボトル)",
           search_button: "しらべる", today: "きょう", in_days: "{n}にち あと", month: "{y}ねん {m}がつ", none: "みつかりませんでした",
-          nothing: "なし" },
+          nothing: "なし", unreadable: "「{category}」を だす ひが わかりません。しやくしょに きいて ください。" },
     en: { area: "Area", choose_area: "Your area", next: "Next collections", subscribe: "Add to your calendar app (iCalendar)",
           prev_month: "Previous month", next_month: "Next month", search: "How to sort an item", item: "Item (e.g. PET bottle)",
           search_button: "Search", today: "today", in_days: "in {n} days", month: "{y}-{m}", none: "Nothing found",
-          nothing: "no collection" },
+          nothing: "no collection", unreadable: "The schedule for {category} could not be read. Please check with the city." },
   };
   const $ = (id) => document.getElementById(id);
   const state = { area: "", month: new Date() };
@@ -38,7 +38,8 @@
     if (!state.area) return;
     const area = encodeURIComponent(state.area);
     const next = await machi.json("GET", `/next?area=${area}`);
-    rows($("next"), next.next.map((c) => `${c.category}: ${c.date} (${c.days_from_now === 0 ? t("today") : t("in_days", { n: c.days_from_now })})`));
+    rows($("next"), next.next.map((c) => `${c.category}: ${c.date} (${c.days_from_now === 0 ? t("today") : t("in_days", { n: c.days_from_now })})`)
+      .concat((next.unreadable || []).map((u) => t("unreadable", { category: u.category }))));
     $("ics").href = new URL(`../calendar.ics?area=${area}`, location.href).href;
     const [y, m] = monthKey().split("-");
     $("month-title").textContent = t("month", { y, m: String(Number(m)) });

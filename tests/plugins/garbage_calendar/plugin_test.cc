@@ -218,20 +218,49 @@ TEST_CASE("staff changes and uploads: validated, swapped atomically, the previou
   auto back = c.ok(c.get("/dates", "area=" + enc(kArea) + "&from=2026-11-26&to=2026-11-26&category=" + enc("燃えるごみ")));
   CHECK(strings(back.at("categories").at(0).at("dates")) == std::vector<std::string>{"2026-11-26"});
 
-  // An upload with a broken area_days.csv: 422 with every problem; the old data keeps serving.
+  // An upload with nothing usable in area_days.csv: 422 with the problem; the old data keeps serving.
   CHECK(c.send("PUT", "/staff/upload/passwords.txt", "x", "s", staff).status == 404);
-  std::string broken = "マスター,地名,センター,燃えるごみ\n1,新町,,月:13\n1,旧町,,曜\n";
-  REQUIRE(c.send("PUT", "/staff/upload/area_days.csv", broken, "s", staff).status == 200);
+  REQUIRE(c.send("PUT", "/staff/upload/area_days.csv", "マスター,地名,センター,燃えるごみ\n1,,,月\n", "s", staff).status == 200);
   auto refused = c.send("POST", "/staff/upload/commit", "", "s", staff);
   CHECK(refused.status == 422);
   auto problems = json::parse(refused.body).at("error").at("problems").as_array();
-  REQUIRE(problems.size() == 2);
+  REQUIRE(problems.size() == 1);
   CHECK(problems[0].at("file").as_string() == "area_days.csv");
-  CHECK(problems[0].at("line").as_int64() == 2);
-  CHECK(problems[0].at("column").as_int64() == 4);
-  CHECK(problems[1].at("line").as_int64() == 3);
+  CHECK(problems[0].at("message").as_string() == "no area rows");
   CHECK(c.ok(c.get("/")).at("dataset").at("areas").as_int64() == 314);
   CHECK(c.get("/next", "area=" + enc(kArea)).status == 200);
+
+  // An upload with unreadable cells is accepted and lists its warnings; the areas' residents are
+  // told which category could not be read.
+  std::string odd = "マスター,地名,センター,燃えるごみ,ペットボトル\n1,新町,,月:13,水2\n1,旧町,,曜,水1\n";
+  REQUIRE(c.send("PUT", "/staff/upload/area_days.csv", odd, "s", staff).status == 200);
+  auto with_warnings = c.send("POST", "/staff/upload/commit", "", "s", staff);
+  REQUIRE_MESSAGE(with_warnings.status == 200, with_warnings.body);
+  auto warnings = json::parse(with_warnings.body).at("warnings");
+  CHECK(warnings.at("count").as_int64() == 2);
+  CHECK(warnings.at("unreadable_cells").as_int64() == 2);
+  auto listed = c.ok(c.send("GET", "/staff/dataset", "", "s", staff)).at("warnings").at("list").as_array();
+  REQUIRE(listed.size() == 2);
+  CHECK(listed[0].at("file").as_string() == "area_days.csv");
+  CHECK(listed[0].at("line").as_int64() == 2);
+  CHECK(listed[0].at("column").as_int64() == 4);
+  CHECK(listed[1].at("line").as_int64() == 3);
+  CHECK(std::string(listed[1].at("message").as_string()).find("'曜' is not a weekday") == 0);
+  auto next_old = c.ok(c.get("/next", "area=" + enc("1:旧町") + "&from=2026-11-30"));
+  REQUIRE(next_old.at("next").as_array().size() == 1);  // ペットボトル still has its dates
+  CHECK(next_old.at("next").at(0).at("date").as_string() == "2026-12-02");
+  REQUIRE(next_old.at("unreadable").as_array().size() == 1);
+  CHECK(next_old.at("unreadable").at(0).at("category").as_string() == "燃えるごみ");
+  CHECK(next_old.at("unreadable").at(0).at("message").as_string() ==
+        "「燃えるごみ」の収集日を読み取れませんでした。市にお問い合わせください。");
+  auto dates_old = c.ok(c.get("/dates", "area=" + enc("1:旧町") + "&category=" + enc("燃えるごみ")));
+  CHECK(dates_old.at("categories").at(0).at("unreadable").as_bool());
+  CHECK(dates_old.at("categories").at(0).at("dates").as_array().empty());
+  auto health = c.app->health();
+  CHECK(health.healthy);  // it serves; the warnings are details
+  auto detail = json::parse(health.detail_json);
+  CHECK(std::string(detail.at("degraded").as_string()).starts_with("2 data warning(s)"));
+  CHECK(detail.at("warnings").at(0).as_string().starts_with("area_days.csv:2:4: month filter"));
 
   // A good one (area_days replaced, the other files kept from the active set) swaps in.
   std::string fixed = "マスター,地名,センター,燃えるごみ,ペットボトル\n1,新町,佐賀市清掃工場,火 金,水2\n";
@@ -260,10 +289,46 @@ TEST_CASE("changed data_dir files are imported at start; broken ones keep the pr
   c.start();
   CHECK(c.ok(c.get("/")).at("dataset").at("id").as_int64() > first);
 
-  std::ofstream(c.data / "area_days.csv", std::ios::app) << "1,壊れた町,佐賀市清掃工場,月,金1,金2\n";  // 7 of 8 columns
+  // A short row: accepted, its missing cell unreadable, the warning in the health details.
+  std::ofstream(c.data / "area_days.csv", std::ios::app) << "1,短い町,佐賀市清掃工場,月,金1,金2\n";  // 6 of 8 columns
   c.start();
-  CHECK(c.ok(c.get("/")).at("dataset").at("areas").as_int64() == 314);  // still the good set
+  CHECK(c.ok(c.get("/")).at("dataset").at("areas").as_int64() == 315);
   auto health = c.app->health();
+  CHECK(health.healthy);
+  CHECK(health.detail_json.find("area_days.csv:316:7: the row has no cell for this category") != std::string::npos);
+  int64_t second = c.ok(c.get("/")).at("dataset").at("id").as_int64();
+
+  // Bytes that are neither UTF-8 nor CP932: refused; the previous set keeps serving, health says why.
+  std::ofstream(c.data / "area_days.csv", std::ios::binary | std::ios::trunc) << "\x80\x80\x80\n";
+  c.start();
+  CHECK(c.ok(c.get("/")).at("dataset").at("id").as_int64() == second);  // still the good set
+  health = c.app->health();
   CHECK_FALSE(health.healthy);
-  CHECK(health.reason.find("area_days.csv:316: expected 8 columns") != std::string::npos);
+  CHECK(health.reason.find("area_days.csv:1: the bytes are neither UTF-8 nor CP932") != std::string::npos);
+}
+
+TEST_CASE("Kanazawa City's published set serves as published, with the 5374 app's week-shifted dates") {
+  Harness h;
+  std::filesystem::path data = h.dir / "kanazawa";
+  std::filesystem::create_directories(data);
+  for (const auto& e : std::filesystem::directory_iterator(MACHI_5374_KANAZAWA)) {
+    if (e.path().extension() == ".csv") std::filesystem::copy_file(e.path(), data / e.path().filename());
+  }
+  h.data_dir = std::filesystem::canonical(data);
+  auto app = h.instance(Calendar::fixture_path(), "garbage", R"({"suspension": "week_shift"})");
+  auto get = [&](const std::string& path, const std::string& query) {
+    auto r = call(*app, make_request("GET", path, query));
+    REQUIRE_MESSAGE(r.status == 200, r.body);
+    return json::parse(r.body);
+  };
+  auto overview = get("/", "");
+  CHECK(overview.at("dataset").at("areas").as_int64() == 71);
+  CHECK(overview.at("dataset").at("warnings").as_int64() == 3);
+  auto dates = get("/dates", "area=" + enc("浅野川") + "&from=2023-01-01&to=2023-01-31&category=" + enc("資源"));
+  CHECK(strings(dates.at("categories").at(0).at("dates")) == std::vector<std::string>{"2023-01-10", "2023-01-24"});
+  // "市で収集しない" (not collected by the city) is a real answer of the sorting guide.
+  auto found = get("/search", "q=" + enc("タイヤ"));
+  bool not_collected = false;
+  for (const auto& i : found.at("items").as_array()) not_collected |= i.at("category").as_string() == "市で収集しない";
+  CHECK(not_collected);
 }

@@ -84,10 +84,12 @@ TEST_CASE("suspensions: skip drops the dates inside; week shift moves the token'
   CHECK(dates("水2", d(2024, 3, 1), d(2024, 3, 31), one_day).empty());
   CHECK(dates("水2", d(2024, 3, 1), d(2024, 3, 31), one_day, SuspensionRule::kWeekShift) ==
         std::vector<Day>{d(2024, 3, 20)});
-  // Week shift per token: 月1 月3 with the 4th suspended — 月1 moves to the 11th, 月3 (18th) stays.
+  // Week shift per weekday: 月1 月3 with the 4th (the 1st Monday) suspended — every Monday from
+  // the 4th on moves a week, then the week number picks by original position: 月1 4th → 11th,
+  // 月3 18th → 25th.
   std::vector<Suspension> fourth{{d(2024, 3, 4), d(2024, 3, 4)}};
   CHECK(dates("月1 月3", d(2024, 3, 1), d(2024, 3, 31), fourth, SuspensionRule::kWeekShift) ==
-        std::vector<Day>{d(2024, 3, 11), d(2024, 3, 18)});
+        std::vector<Day>{d(2024, 3, 11), d(2024, 3, 25)});
   // Every later date of the token moves too; one pushed past the month's end is dropped.
   std::vector<Suspension> eleventh{{d(2024, 3, 11), d(2024, 3, 11)}};
   CHECK(dates("月", d(2024, 3, 1), d(2024, 4, 7), eleventh, SuspensionRule::kWeekShift) ==
@@ -99,10 +101,70 @@ TEST_CASE("suspensions: skip drops the dates inside; week shift moves the token'
   CHECK(dates("20201231", d(2020, 12, 1), d(2020, 12, 31), year_end) == std::vector<Day>{d(2020, 12, 31)});
 }
 
+TEST_CASE("week shift is per weekday: the 5374 app's walk from the 1st, then the week number") {
+  // Kanazawa, 浅野川, 資源 火1 火3 火5, January 2023 (Tuesdays 3, 10, 17, 24, 31), centre suspended
+  // 2022/12/30–2023/01/03: 1/3 is inside, so every Tuesday from it moves a week — 火1 → 1/10,
+  // 火3 (1/17) → 1/24, 火5 (1/31) → 2/7, past the month: dropped.
+  std::vector<Suspension> year_end{{d(2022, 12, 30), d(2023, 1, 3)}};
+  CHECK(dates("火1 火3 火5", d(2023, 1, 1), d(2023, 1, 31), year_end, SuspensionRule::kWeekShift) ==
+        std::vector<Day>{d(2023, 1, 10), d(2023, 1, 24)});
+  // The same tokens under skip: 1/3 is dropped, the others stay.
+  CHECK(dates("火1 火3 火5", d(2023, 1, 1), d(2023, 1, 31), year_end) ==
+        std::vector<Day>{d(2023, 1, 17), d(2023, 1, 31)});
+  // A token whose own date is not inside still moves when an earlier occurrence is: 火2 (1/10) → 1/17.
+  CHECK(dates("火2", d(2023, 1, 1), d(2023, 1, 31), year_end, SuspensionRule::kWeekShift) ==
+        std::vector<Day>{d(2023, 1, 17)});
+  // March 2024: Wednesdays 6, 13, 20, 27.
+  // Suspension on the 2nd occurrence (13th): 水1 stays on the 6th, 水2 → 20th, 水4 (27th) → 3 Apr, dropped.
+  std::vector<Suspension> second{{d(2024, 3, 13), d(2024, 3, 13)}};
+  CHECK(dates("水1 水2 水4", d(2024, 3, 1), d(2024, 3, 31), second, SuspensionRule::kWeekShift) ==
+        std::vector<Day>{d(2024, 3, 6), d(2024, 3, 20)});
+  // Suspension on the last occurrence (27th): only that one moves, past the month: dropped.
+  std::vector<Suspension> last{{d(2024, 3, 27), d(2024, 3, 27)}};
+  CHECK(dates("水", d(2024, 3, 1), d(2024, 3, 31), last, SuspensionRule::kWeekShift) ==
+        std::vector<Day>{d(2024, 3, 6), d(2024, 3, 13), d(2024, 3, 20)});
+  // A 5th occurrence moved out of the month: May 2024 has five Fridays (3, 10, 17, 24, 31); the
+  // 1st suspended moves 金5 (31st) to 7 June — dropped; 金1 → 10th.
+  std::vector<Suspension> may3{{d(2024, 5, 3), d(2024, 5, 3)}};
+  CHECK(dates("金1 金5", d(2024, 5, 1), d(2024, 6, 30), may3, SuspensionRule::kWeekShift) ==
+        std::vector<Day>{d(2024, 5, 10), d(2024, 6, 7)});
+  // ^ 6/7 is June's own 金1 (June's Fridays: 7, 14, 21, 28; no 5th).
+  // Every weekday token is walked on its own weekday: 月 木 with the Monday suspended moves only Mondays.
+  std::vector<Suspension> monday{{d(2024, 3, 4), d(2024, 3, 4)}};
+  CHECK(dates("月 木", d(2024, 3, 1), d(2024, 3, 10), monday, SuspensionRule::kWeekShift) ==
+        std::vector<Day>{d(2024, 3, 7)});
+}
+
+TEST_CASE("cells are read after NFKC: full-width digits, spaces and colons") {
+  CHECK(dates("火２", d(2024, 4, 1), d(2024, 4, 30)) == std::vector<Day>{d(2024, 4, 9)});
+  CHECK(dates("月　木", d(2024, 3, 4), d(2024, 3, 7)) == std::vector<Day>{d(2024, 3, 4), d(2024, 3, 7)});
+  CHECK(dates(" 水１：４ ５ ", d(2024, 3, 1), d(2024, 5, 31)) == std::vector<Day>{d(2024, 4, 3), d(2024, 5, 1)});
+  CHECK(dates("２０２４０３０１", d(2024, 3, 1), d(2024, 3, 31)) == std::vector<Day>{d(2024, 3, 1)});
+}
+
+TEST_CASE("a month filter applies to the tokens since the previous filter") {
+  // 水2 in April, June, August; 水4 in May and July; 金 every month. April 2024: Wednesdays 3,
+  // 10, 17, 24; May: 1, 8, 15, 22, 29; June: 5, 12, 19, 26.
+  auto rule = cell("水2:4 6 8 水4:5 7 金");
+  REQUIRE(rule.tokens.size() == 3);
+  CHECK(rule.tokens[0].months == std::vector<unsigned>{4, 6, 8});
+  CHECK(rule.tokens[1].months == std::vector<unsigned>{5, 7});
+  CHECK(rule.tokens[2].months.empty());
+  CHECK(dates("水2:4 6 8 水4:5 7", d(2024, 4, 1), d(2024, 6, 30)) ==
+        std::vector<Day>{d(2024, 4, 10), d(2024, 5, 22), d(2024, 6, 12)});
+  // A filter after several tokens limits all of them (the 5374 form).
+  CHECK(cell("火2 金4:4 6").tokens[0].months == std::vector<unsigned>{4, 6});
+  CHECK(cell("火2 金4:4 6").tokens[1].months == std::vector<unsigned>{4, 6});
+  CHECK(refusal(":4").find("weekday before") != std::string::npos);
+  CHECK(refusal("火2:4:5").find("two ':'") != std::string::npos);
+}
+
 TEST_CASE("malformed cells are refused with the token and the reason") {
   CHECK(refusal("月6").find("月6") != std::string::npos);
   CHECK(refusal("X").find("weekday") != std::string::npos);
   CHECK(refusal("20240230").find("20240230") != std::string::npos);
+  CHECK(refusal("2020024").find("2020024") != std::string::npos);  // seven digits: not a date
+  CHECK(refusal("水6").find("水6") != std::string::npos);
   CHECK(refusal("火2:13").find("13") != std::string::npos);
   CHECK(refusal("火2:").find("month") != std::string::npos);
   CHECK(refusal("隔火20240403").find("火") != std::string::npos);  // 3 April 2024 is a Wednesday

@@ -12,6 +12,7 @@
 //     static std::vector<ConfigProblem> validate_config(const boost::json::value& config);
 //     std::optional<boost::json::object> info_card(const Claims&, std::string_view locale);
 //     std::optional<std::string> health();                 // nullopt = healthy, else reason
+//     std::optional<boost::json::object> health_detail();  // healthy, with details (warnings)
 //     boost::json::value export_subject(std::string_view subject);
 //     void erase_subject(std::string_view subject);
 //     void on_event(const Event&);                          // throw to retry later
@@ -288,13 +289,21 @@ machi_status on_health(void* instance, machi_output* out) {
     host().set_error(inst->ctx->raw(), to_view(inst->failure));
     return MACHI_ERR_INTERNAL;
   }
-  if constexpr (requires(T& t) { t.health(); }) {
+  if constexpr (requires(T& t) { t.health(); } || requires(T& t) { t.health_detail(); }) {
     return guarded(inst, "on_health", [&] {
-      std::optional<std::string> problem = inst->plugin->health();
-      if (!problem) return MACHI_OK;
-      host().set_error(inst->ctx->raw(), to_view(*problem));
-      append(out, boost::json::serialize(boost::json::object{{"problem", *problem}}));
-      return MACHI_ERR_INVALID_STATE;
+      if constexpr (requires(T& t) { t.health(); }) {
+        std::optional<std::string> problem = inst->plugin->health();
+        if (problem) {
+          host().set_error(inst->ctx->raw(), to_view(*problem));
+          append(out, boost::json::serialize(boost::json::object{{"problem", *problem}}));
+          return MACHI_ERR_INVALID_STATE;
+        }
+      }
+      if constexpr (requires(T& t) { t.health_detail(); }) {
+        std::optional<boost::json::object> detail = inst->plugin->health_detail();
+        if (detail) append(out, boost::json::serialize(*detail));
+      }
+      return MACHI_OK;
     });
   } else {
     (void)out;

@@ -16,12 +16,31 @@
 
 namespace machi::sdk {
 
-// NFKC (full-width ASCII → ASCII, half-width katakana → full-width), katakana → hiragana, case
-// folding: "ﾍﾟｯﾄﾎﾞﾄﾙ", "ペットボトル" and "ぺっとぼとる" fold to the same text.
-inline std::string fold(std::string_view utf8) {
+namespace detail {
+inline const icu::Normalizer2& nfkc_normalizer() {
   UErrorCode status = U_ZERO_ERROR;
   static const icu::Normalizer2* nfkc = icu::Normalizer2::getNFKCInstance(status);
   if (U_FAILURE(status) || !nfkc) throw std::runtime_error("ICU: no NFKC normaliser");
+  return *nfkc;
+}
+}  // namespace detail
+
+// Unicode NFKC: full-width ASCII ("火２", "：", the ideographic space) → ASCII, half-width
+// katakana → full-width, compatibility characters ("㎏") → their plain forms. Kana and case stay.
+inline std::string nfkc(std::string_view utf8) {
+  icu::UnicodeString text = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())));
+  UErrorCode status = U_ZERO_ERROR;
+  icu::UnicodeString normal = detail::nfkc_normalizer().normalize(text, status);
+  if (U_FAILURE(status)) throw std::runtime_error("ICU: normalisation failed");
+  std::string out;
+  normal.toUTF8String(out);
+  return out;
+}
+
+// NFKC (full-width ASCII → ASCII, half-width katakana → full-width), katakana → hiragana, case
+// folding: "ﾍﾟｯﾄﾎﾞﾄﾙ", "ペットボトル" and "ぺっとぼとる" fold to the same text.
+inline std::string fold(std::string_view utf8) {
   thread_local std::unique_ptr<icu::Transliterator> to_hiragana = [] {
     UErrorCode s = U_ZERO_ERROR;
     std::unique_ptr<icu::Transliterator> t(
@@ -31,8 +50,8 @@ inline std::string fold(std::string_view utf8) {
   }();
   icu::UnicodeString text = icu::UnicodeString::fromUTF8(
       icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())));
-  status = U_ZERO_ERROR;
-  icu::UnicodeString normal = nfkc->normalize(text, status);
+  UErrorCode status = U_ZERO_ERROR;
+  icu::UnicodeString normal = detail::nfkc_normalizer().normalize(text, status);
   if (U_FAILURE(status)) throw std::runtime_error("ICU: normalisation failed");
   to_hiragana->transliterate(normal);
   normal.foldCase();
