@@ -17,6 +17,7 @@ int staff(const Args& args);
 int backup(const Args& args);
 int restore(const Args& args);
 int plugin_host(const Args& args);
+int plugin_probe(const Args& args);
 
 // Directory for content-addressed plugin copies: $MACHI_PLUGIN_CACHE, else <data>/plugin-cache.
 std::string plugin_cache_dir(const std::string& data_dir);

@@ -30,6 +30,8 @@ constexpr const char* kUsage =
     "  version                    print the runtime and ABI versions\n"
     "  plugin-host --fd N --parent PID\n"
     "        internal: the process an \"isolation\": \"process\" mini-app runs in (started by serve)\n"
+    "  plugin-probe FILE.so\n"
+    "        internal: opens a new plugin build in a throwaway process before serve maps it\n"
     "\n"
     "Plugin files named in a manifest are searched in each --plugin-dir, else in\n"
     "$MACHI_PLUGIN_DIR (colon-separated), else in ../lib/plugins and ../lib/machi/plugins\n"
@@ -52,6 +54,7 @@ int main(int argc, char** argv) {
   if (command == "plugin-info") return machi::cli::plugin_info(args);
   if (command == "plugin-call") return machi::cli::plugin_call(args);
   if (command == "plugin-host") return machi::cli::plugin_host(args);
+  if (command == "plugin-probe") return machi::cli::plugin_probe(args);
   if (command == "version" || command == "--version") {
     std::printf("machi %s (plugin ABI %s)\n", machi::runtime_version(),
                 machi::runtime_abi_version().c_str());

@@ -10,6 +10,7 @@
 
 #include "runtime/cli/commands.h"
 #include "runtime/plugin/plugin_host.h"
+#include "runtime/plugin/plugin_probe.h"
 #include "runtime/plugin/plugin_instance.h"
 #include "runtime/plugin/plugin_loader.h"
 
@@ -188,6 +189,15 @@ int plugin_host(const Args& args) {
     return 2;
   }
   return run_plugin_host(fd, static_cast<pid_t>(parent));
+}
+
+// Internal: started by PluginLoader to open a new build in a throwaway process (plugin_probe.h).
+int plugin_probe(const Args& args) {
+  if (args.size() != 1) {
+    std::fputs("usage: machi plugin-probe FILE.so (started by machi serve, not by hand)\n", stderr);
+    return 2;
+  }
+  return run_plugin_probe(args[0]);
 }
 
 }  // namespace machi::cli

@@ -121,6 +121,7 @@ int serve(const Args& args) {
   PluginLoader loader(plugin_cache_dir(o.data_dir.string()));
   std::error_code self_error;
   fs::path self = fs::read_symlink("/proc/self/exe", self_error);  // runs `machi plugin-host`
+  if (!self.empty()) loader.set_probe_executable(self);  // and `machi plugin-probe`
   Municipalities municipalities(loader, {o.plugin_dirs, o.data_dir, &live, self});
   bool ok = true;
   for (const fs::path& file : o.manifests) {

@@ -44,7 +44,8 @@ Encoder& Encoder::request(const PluginRequest& r) {
 
 Encoder& Encoder::response(const PluginResponse& r) {
   u32(r.status).str(r.content_type).str(r.body);
-  return headers(r.headers);
+  headers(r.headers);
+  return u8(r.hook_failed ? 1 : 0);
 }
 
 Encoder& Encoder::outbox(const std::vector<storage::OutboxItem>& items) {
@@ -116,6 +117,7 @@ PluginResponse Decoder::response() {
   r.content_type = str();
   r.body = str();
   r.headers = headers();
+  r.hook_failed = u8() == 1;
   return r;
 }
 

@@ -14,6 +14,7 @@
 
 #include "machi/plugin_api.h"
 #include "runtime/live/live_hub.h"
+#include "runtime/plugin/health_tracker.h"
 #include "runtime/plugin/pending_table.h"
 #include "runtime/plugin/plugin_types.h"
 #include "runtime/storage/plugin_store.h"
@@ -34,7 +35,7 @@ struct machi_instance_ctx {
   int64_t job_quota = 0;
   std::filesystem::path data_dir;  // canonical; empty: read_data_file is unavailable
   std::function<bool(std::string_view subject)> known_subject;
-  std::atomic<bool> healthy{true};
+  machi::HealthTracker health;
 };
 
 // One on_request call. Lives on the calling thread's stack until on_request returns.

@@ -86,11 +86,14 @@ PluginInstance::~PluginInstance() {
 
 const std::string& PluginInstance::mount_id() const { return ctx_->mount_id; }
 const std::filesystem::path& PluginInstance::database_file() const { return ctx_->store->file(); }
-bool PluginInstance::healthy() const { return ctx_->healthy.load(); }
+bool PluginInstance::healthy() const { return ctx_->health.healthy(); }
 size_t PluginInstance::pending_requests() const { return ctx_->pending.outstanding(); }
 
 void PluginInstance::note_failure(const char* hook, machi_status status) {
-  if (status == MACHI_ERR_INTERNAL) ctx_->healthy.store(false);
+  if (status == MACHI_ERR_INTERNAL) {
+    std::string why = hook_error();
+    ctx_->health.failure(std::string(hook) + " failed internally" + (why.empty() ? "" : ": " + why));
+  }
   std::string status_text = std::to_string(status);
   log_line(LogLevel::kError, "plugin", "hook failed",
            {{"mount", ctx_->mount_id}, {"plugin", plugin_->id}, {"hook", hook},
@@ -130,11 +133,13 @@ uint64_t PluginInstance::handle_request(const PluginRequest& request, Done done)
       PluginResponse failure =
           error_response(500, "plugin_failed", "the mini-app failed to answer (request " +
                                                    request.request_id + ")");
+      failure.hook_failed = status == MACHI_ERR_INTERNAL;
       ctx_->pending.complete(handle.token, std::move(failure));
     }
     return handle.token;
   }
   if (status == MACHI_OK && handle.answered) {
+    ctx_->health.success();
     handle.done(std::move(handle.response));
     return 0;
   }
@@ -146,9 +151,10 @@ uint64_t PluginInstance::handle_request(const PluginRequest& request, Done done)
   } else {
     note_failure("on_request", status);
   }
-  handle.done(error_response(500, "plugin_failed",
-                             "the mini-app failed to answer (request " + request.request_id +
-                                 ")"));
+  PluginResponse failure = error_response(500, "plugin_failed",
+                                          "the mini-app failed to answer (request " + request.request_id + ")");
+  failure.hook_failed = status == MACHI_ERR_INTERNAL;
+  handle.done(std::move(failure));
   return 0;
 }
 
@@ -191,15 +197,16 @@ Result<std::string> PluginInstance::info_card(const Claims& claims, std::string_
 
 HealthReport PluginInstance::health() {
   HealthReport report;
-  if (!ctx_->healthy.load()) {
-    report.healthy = false;
-    report.reason = "a hook failed internally (see the log)";
+  if (!plugin_->hooks.on_health) {
+    if (!ctx_->health.healthy()) report = {false, ctx_->health.reason(), ""};
+    return report;
   }
-  if (!plugin_->hooks.on_health) return report;
   machi_output detail;
   clear_hook_error();
   machi_status status = plugin_->hooks.on_health(instance_, &detail);
-  if (status != MACHI_OK) {
+  if (status == MACHI_OK) {
+    ctx_->health.recover();  // the plugin's own check is evidence that it works again
+  } else {
     report.healthy = false;
     report.reason = "on_health answered status " + std::to_string(status) +
                     (hook_error().empty() ? "" : ": " + hook_error());

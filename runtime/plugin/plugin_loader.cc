@@ -1,6 +1,9 @@
 #include "runtime/plugin/plugin_loader.h"
 
-#include "runtime/storage/file_digest.h"
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #ifndef BOOST_DLL_USE_STD_FS
 #define BOOST_DLL_USE_STD_FS  // std::filesystem paths, not Boost.Filesystem
@@ -13,7 +16,9 @@
 #include <cstring>
 #include <fstream>
 
+#include "runtime/plugin/elf_check.h"
 #include "runtime/plugin/host_api.h"
+#include "runtime/plugin/plugin_probe.h"
 
 #ifndef MACHI_VERSION
 #define MACHI_VERSION "0.0.0"
@@ -35,32 +40,61 @@ std::string version_text(uint32_t major, uint32_t minor) {
   return std::to_string(major) + "." + std::to_string(minor);
 }
 
-Result<std::string> sha256_of(const fs::path& file) {
-  auto digest = storage::sha256_file(file);
-  if (!digest) return Status::error("plugin " + digest.error());
-  return digest;
+std::string sha256_hex(std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned i = 0; i < length; ++i) {
+    hex.push_back(kHex[digest[i] >> 4]);
+    hex.push_back(kHex[digest[i] & 0xf]);
+  }
+  return hex;
 }
 
-// Copies `file` to <cache>/<hash>.so unless it is there already; write-then-rename so a
-// half-written copy is never loaded.
-Result<fs::path> content_addressed_copy(const fs::path& file, const fs::path& cache,
-                                        const std::string& hash) {
+// The whole file, read once (at most `limit` bytes; more is an error).
+Result<std::string> read_whole(const fs::path& file, uintmax_t limit, const std::string& where) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Status::error(where + "cannot be read");
+  std::string bytes;
+  std::array<char, 1 << 16> buffer;
+  while (in) {
+    in.read(buffer.data(), buffer.size());
+    bytes.append(buffer.data(), static_cast<size_t>(in.gcount()));
+    if (bytes.size() > limit) return Status::error(where + "larger than " + std::to_string(limit) + " bytes");
+  }
+  if (in.bad()) return Status::error(where + "read error");
+  return bytes;
+}
+
+// Writes `bytes` to <cache>/<hash>.so unless it is there already: a temporary file of its own
+// (never one another loader may be writing or have mapped), mode 0500, then rename.
+Result<fs::path> write_copy(std::string_view bytes, const fs::path& cache, const std::string& hash,
+                            const std::string& where) {
   std::error_code ec;
   fs::create_directories(cache, ec);
   if (ec) return Status::error("plugin cache " + cache.string() + ": " + ec.message());
+  fs::permissions(cache, fs::perms::owner_all, ec);
   fs::path target = cache / (hash + ".so");
   if (fs::exists(target, ec)) return target;
-  fs::path temporary = cache / (hash + ".so.tmp" + std::to_string(::getpid()));
-  fs::copy_file(file, temporary, fs::copy_options::overwrite_existing, ec);
-  if (!ec) fs::permissions(temporary, fs::perms::owner_read | fs::perms::owner_exec |
-                                          fs::perms::group_read | fs::perms::group_exec, ec);
-  if (!ec) fs::rename(temporary, target, ec);
-  if (ec) {
-    fs::remove(temporary, ec);
-    return Status::error("plugin " + file.string() + ": cannot copy to " + target.string() +
-                         ": " + ec.message());
+  std::string temporary = (cache / (hash + ".so.XXXXXX")).string();
+  int fd = ::mkstemp(temporary.data());
+  if (fd < 0) return Status::error(where + "cannot create a copy in " + cache.string() + ": " + std::strerror(errno));
+  size_t written = 0;
+  while (written < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    written += static_cast<size_t>(n);
   }
-  return target;
+  bool ok = written == bytes.size() && ::fsync(fd) == 0 && ::fchmod(fd, S_IRUSR | S_IXUSR) == 0;
+  int saved = errno;
+  ::close(fd);
+  if (ok && ::rename(temporary.c_str(), target.c_str()) == 0) return target;
+  if (ok) saved = errno;
+  ::unlink(temporary.c_str());
+  return Status::error(where + "cannot copy to " + target.string() + ": " + std::strerror(saved));
 }
 
 bool valid_plugin_id(const std::string& id) {
@@ -146,45 +180,66 @@ std::vector<std::string> LoadedPlugin::implemented_hooks() const {
   return names;
 }
 
-Result<std::shared_ptr<const LoadedPlugin>> PluginLoader::stage(const fs::path& file) {
-  const std::string where = "plugin " + file.string() + ": ";
+Result<PluginLoader::Copy> PluginLoader::copy_in(const fs::path& file, const std::string& where) {
   std::error_code ec;
   if (!fs::is_regular_file(file, ec)) return Status::error(where + "no such file");
-  if (fs::file_size(file, ec) > kMaxPluginBytes) {
-    return Status::error(where + "larger than " + std::to_string(kMaxPluginBytes) + " bytes");
+  auto bytes = read_whole(file, kMaxPluginBytes, where);
+  if (!bytes) return bytes.status();
+  if (Status elf = check_plugin_elf(bytes.value()); !elf) {
+    return Status::error(where + elf.message() + " (runtime ABI " + runtime_abi_version() + ")");
   }
-  Result<std::string> hash = sha256_of(file);
-  if (!hash) return hash.status();
-  Result<fs::path> copy = [&] {
-    std::lock_guard lock(mutex_);
-    return content_addressed_copy(file, cache_dir_, hash.value());
-  }();
+  std::string hash = sha256_hex(bytes.value());
+  auto path = write_copy(bytes.value(), cache_dir_, hash, where);
+  if (!path) return path.status();
+  return Copy{path.value(), hash};
+}
+
+Result<std::shared_ptr<const LoadedPlugin>> PluginLoader::stage(const fs::path& file) {
+  const std::string where = "plugin " + file.string() + ": ";
+  std::lock_guard lock(mutex_);
+  auto copy = copy_in(file, where);
   if (!copy) return copy.status();
+  std::error_code ec;
   auto plugin = std::make_shared<LoadedPlugin>();
   plugin->source = fs::absolute(file, ec);
-  plugin->loaded_from = copy.value();
-  plugin->sha256 = hash.value();
+  plugin->loaded_from = copy.value().path;
+  plugin->sha256 = copy.value().sha256;
   return std::shared_ptr<const LoadedPlugin>(plugin);
 }
 
 Result<std::shared_ptr<const LoadedPlugin>> PluginLoader::load(const fs::path& file) {
   const std::string where = "plugin " + file.string() + ": ";
-  std::error_code ec;
-  if (!fs::is_regular_file(file, ec)) return Status::error(where + "no such file");
-  if (fs::file_size(file, ec) > kMaxPluginBytes) {
-    return Status::error(where + "larger than " + std::to_string(kMaxPluginBytes) + " bytes");
-  }
-  Result<std::string> hash = sha256_of(file);
-  if (!hash) return hash.status();
-
   std::lock_guard lock(mutex_);
-  if (auto it = by_hash_.find(hash.value()); it != by_hash_.end()) return it->second;
-  Result<fs::path> copy = content_addressed_copy(file, cache_dir_, hash.value());
+  auto copy = copy_in(file, where);
   if (!copy) return copy.status();
+  const std::string& hash = copy.value().sha256;
+  if (auto it = by_hash_.find(hash); it != by_hash_.end()) return it->second;
+  if (!probe_executable_.empty()) {
+    if (Status probed = probe_plugin_in_child(probe_executable_, copy.value().path); !probed) {
+      return Status::error(where + "kept out: " + probed.message());
+    }
+  }
+  auto opened = open_plugin_file(copy.value().path);
+  if (!opened) {
+    // The message names the copy; name the file the municipality gave.
+    std::string message = opened.error();
+    std::string copy_where = "plugin " + copy.value().path.string() + ": ";
+    if (message.starts_with(copy_where)) message = where + message.substr(copy_where.size());
+    return Status::error(message);
+  }
+  auto plugin = std::make_shared<LoadedPlugin>(*opened.value());
+  std::error_code ec;
+  plugin->source = fs::absolute(file, ec);
+  plugin->sha256 = hash;
+  by_hash_.emplace(hash, plugin);
+  return std::shared_ptr<const LoadedPlugin>(plugin);
+}
 
+Result<std::shared_ptr<const LoadedPlugin>> open_plugin_file(const fs::path& file) {
+  const std::string where = "plugin " + file.string() + ": ";
   boost::dll::shared_library library;
   try {
-    library.load(copy.value(), boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+    library.load(file, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
   } catch (const std::exception& e) {
     return Status::error(where + "cannot be loaded as a shared library: " + e.what());
   }
@@ -225,10 +280,9 @@ Result<std::shared_ptr<const LoadedPlugin>> PluginLoader::load(const fs::path& f
                          std::to_string(status) + ")");
   }
   if (!handshake) return handshake;
+  std::error_code ec;
   plugin->source = fs::absolute(file, ec);
-  plugin->loaded_from = copy.value();
-  plugin->sha256 = hash.value();
-  by_hash_.emplace(hash.value(), plugin);
+  plugin->loaded_from = file;
   return std::shared_ptr<const LoadedPlugin>(plugin);
 }
 

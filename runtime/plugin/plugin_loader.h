@@ -1,8 +1,12 @@
 // PluginLoader: loads a plugin .so through Boost.DLL, negotiates the ABI and keeps it loaded
-// for the life of the process (the runtime never dlcloses). Each file is first copied to a
-// content-addressed path (<cache>/<sha256>.so), so a new build at the same path is new code,
-// and loading identical bytes twice yields the same LoadedPlugin.
-// Thread-safety: load() is thread-safe; a LoadedPlugin is immutable.
+// for the life of the process (the runtime never dlcloses). The runtime never opens the file it
+// is given, only its own private copy: the bytes are read once, hashed, checked as a whole ELF
+// shared library (elf_check.h) and written to a content-addressed path (<cache>/<sha256>.so,
+// mode 0500, write-then-rename), so a new build at the same path is new code, a file that
+// changes while it is read is never mislabelled, and loading identical bytes twice yields the
+// same LoadedPlugin. With a probe executable set, a build is first opened and negotiated in a
+// throwaway child process (plugin_probe.h) and only a build that passed is opened in process.
+// Thread-safety: load() and stage() are thread-safe; a LoadedPlugin is immutable.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +44,9 @@ class PluginLoader {
   static constexpr uintmax_t kMaxPluginBytes = 256ull * 1024 * 1024;
 
   explicit PluginLoader(std::filesystem::path cache_dir) : cache_dir_(std::move(cache_dir)) {}
+  // `machi` itself (serve: /proc/self/exe): each new build is probed in `machi plugin-probe`
+  // before it is opened here. Empty (the default, tests): opened here directly.
+  void set_probe_executable(std::filesystem::path executable) { probe_executable_ = std::move(executable); }
   Result<std::shared_ptr<const LoadedPlugin>> load(const std::filesystem::path& file);
   // Checks `file` and puts its content-addressed copy in the cache without loading it: for
   // out-of-process mini-apps, whose code the runtime never maps. Only source, loaded_from and
@@ -48,10 +55,22 @@ class PluginLoader {
   const std::filesystem::path& cache_dir() const { return cache_dir_; }
 
  private:
+  struct Copy {
+    std::filesystem::path path;
+    std::string sha256;
+  };
+  // Reads `file` once, checks it, puts it in the cache (under mutex_).
+  Result<Copy> copy_in(const std::filesystem::path& file, const std::string& where);
+
   std::filesystem::path cache_dir_;
+  std::filesystem::path probe_executable_;
   std::mutex mutex_;
   std::map<std::string, std::shared_ptr<const LoadedPlugin>> by_hash_;
 };
+
+// Opens `file` in this process as it is (no copy, no probe) and negotiates: what the loader does
+// with its private copy, and what `machi plugin-probe` does in the child. sha256 is left empty.
+Result<std::shared_ptr<const LoadedPlugin>> open_plugin_file(const std::filesystem::path& file);
 
 // "1.0": the ABI this runtime implements.
 std::string runtime_abi_version();

@@ -47,6 +47,9 @@ struct PluginResponse {
   std::string content_type;
   std::string body;
   HeaderList headers;
+  // The runtime's own answer because the request hook failed internally (not the plugin's): the
+  // instance's HealthTracker counts it, in either isolation mode.
+  bool hook_failed = false;
 };
 
 // Headers that never reach a plugin: credentials and what a proxy says about the client.

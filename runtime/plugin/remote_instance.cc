@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "runtime/log/log.h"
+#include "runtime/plugin/health_tracker.h"
 #include "runtime/plugin/host_api.h"
 
 extern char** environ;
@@ -140,6 +141,7 @@ class RemoteInstance::Core : public std::enable_shared_from_this<Core> {
   std::shared_ptr<const LoadedPlugin> plugin_;
   std::atomic<uint64_t> next_id_{1};
   std::atomic<uint64_t> restarts_{0};
+  HealthTracker health_;  // request outcomes, counted as PluginInstance counts them in process
   mutable std::mutex mutex_;  // guards what follows
   std::condition_variable wake_;
   std::shared_ptr<Process> process_;  // null while restarting or failed
@@ -292,7 +294,7 @@ bool RemoteInstance::Core::failed() const {
 
 bool RemoteInstance::Core::healthy() const {
   std::lock_guard lock(mutex_);
-  return process_ && !failed_;
+  return process_ && !failed_ && health_.healthy();
 }
 
 PluginResponse RemoteInstance::Core::unavailable() const {
@@ -374,6 +376,8 @@ void RemoteInstance::Core::serve(const std::shared_ptr<Process>& process) {
         }
         wire::Decoder d(f.payload);
         PluginResponse response = d.response();
+        if (d.ok() && response.hook_failed) health_.failure("on_request failed internally (see the plugin host's log)");
+        else if (d.ok()) health_.success();
         entry.done(d.ok() ? checked(response)
                           : error_response(502, "plugin_failed",
                                            "the mini-app's plugin host answered a malformed response",
@@ -605,6 +609,9 @@ HealthReport RemoteInstance::Core::health() {
   report.reason = d.str();
   report.detail_json = d.str();
   if (!d.ok()) report = {false, "malformed health answer from the plugin host", ""};
+  // The host's instance is fed the same requests: its healthy answer (its tracker, or the
+  // plugin's own check) is the same evidence as in process.
+  if (report.healthy) health_.recover();
   return report;
 }
 

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "runtime/log/log.h"
+#include "runtime/plugin/health_tracker.h"
 #include "tests/support/plugin_harness.h"
 
 using namespace machi;
@@ -65,6 +66,16 @@ TEST_CASE("a throwing hook answers 500, marks the instance unhealthy, and the ru
 
   CHECK(call(*instance, make_request("GET", "/throw-int")).status == 500);
   CHECK(call(*instance, make_request("GET", "/")).status == 200);  // still serving
+  // Recovery on evidence: a run of successful requests (a failure in between starts it over).
+  for (uint32_t i = 1; i < HealthTracker::kRecoverAfter - 1; ++i) {
+    CHECK(call(*instance, make_request("GET", "/")).status == 200);
+  }
+  CHECK_FALSE(instance->healthy());  // one short of the run
+  CHECK(call(*instance, make_request("GET", "/")).status == 200);
+  CHECK(instance->healthy());
+  CHECK(instance->health().healthy);
+  CHECK(call(*instance, make_request("GET", "/throw")).status == 500);
+  CHECK_FALSE(instance->healthy());
   auto card = instance->info_card({}, "ja");
   REQUIRE_FALSE(card.is_ok());
   CHECK(card.error().find("card bug") != std::string::npos);

@@ -1,7 +1,8 @@
 // Plugin base class, instance Context, and MACHI_PLUGIN, which exports the one negotiate symbol
 // and builds the hook table. Every hook runs behind a catch-everything barrier: an exception
-// answers 500 for that request (HttpError: its own status), marks the instance unhealthy and
-// never crosses the C ABI.
+// answers 500 for that request (HttpError: its own status), makes the runtime count the instance
+// unhealthy (until a run of successful requests or the plugin's own health() says it recovered)
+// and never crosses the C ABI.
 //
 // A plugin class:
 //   class Hello : public machi::sdk::Plugin {
@@ -170,21 +171,14 @@ template <typename T>
 struct Instance {
   std::unique_ptr<Context> ctx;
   std::unique_ptr<T> plugin;
-  std::atomic<bool> failed{false};
-  std::mutex failure_mutex;
-  std::string failure;  // the first escaped exception, for health
 };
 
 template <typename T>
 machi_status fail_closed(Instance<T>* inst, const char* hook, const char* what) {
   std::string message = std::string(hook) + " threw: " + what;
   host().set_error(inst ? inst->ctx->raw() : nullptr, to_view(message));
-  if (inst) {
-    inst->ctx->log(LogLevel::kError, message);
-    std::lock_guard lock(inst->failure_mutex);
-    if (!inst->failed.exchange(true)) inst->failure = message;
-  }
-  return MACHI_ERR_INTERNAL;
+  if (inst) inst->ctx->log(LogLevel::kError, message);
+  return MACHI_ERR_INTERNAL;  // the runtime marks the instance unhealthy until it recovers
 }
 
 // The barrier: no exception leaves a hook.
@@ -281,14 +275,11 @@ machi_status on_info_card(void* instance, const machi_claims* claims, machi_str 
   });
 }
 
+// Only for a plugin that checks its own health: the runtime counts escaped exceptions itself
+// (and their recovery), so an answer of OK here is the plugin vouching that it works.
 template <typename T>
 machi_status on_health(void* instance, machi_output* out) {
   auto* inst = static_cast<Instance<T>*>(instance);
-  if (inst->failed.load()) {
-    std::lock_guard lock(inst->failure_mutex);
-    host().set_error(inst->ctx->raw(), to_view(inst->failure));
-    return MACHI_ERR_INTERNAL;
-  }
   if constexpr (requires(T& t) { t.health(); } || requires(T& t) { t.health_detail(); }) {
     return guarded(inst, "on_health", [&] {
       if constexpr (requires(T& t) { t.health(); }) {
@@ -343,7 +334,9 @@ machi_plugin_hooks make_hooks() {
   if constexpr (requires(T& t, const Claims& c) { t.info_card(c, std::string_view()); }) {
     h.on_info_card = &on_info_card<T>;
   }
-  h.on_health = &on_health<T>;  // always: reports an escaped exception even without T::health
+  if constexpr (requires(T& t) { t.health(); } || requires(T& t) { t.health_detail(); }) {
+    h.on_health = &on_health<T>;
+  }
   if constexpr (requires(T& t) { t.export_subject(std::string_view()); }) {
     h.on_subject_export = &on_subject_export<T>;
   }
