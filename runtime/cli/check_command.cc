@@ -1,7 +1,12 @@
-// machi check FILE: validates a manifest and every plugin it enables — the plugin file loads and
-// negotiates, and the plugin's own config check accepts the mini-app's config — without creating
-// instances or data. Prints every problem with its JSON pointer; exit 1 when there is any.
+// machi check FILE…: does what `machi serve` would do with these manifests, in a scratch data
+// directory that is deleted afterwards — the same Municipalities, the same loader (every plugin
+// build probed in a throwaway process first), every instance created, every mini-app's data
+// imported — and reports everything serve would refuse (errors) or warn about (a mini-app that
+// would serve degraded, a data set accepted with warnings). Exit 0 and "ok" mean serve will serve
+// every enabled mini-app; exit 1 when anything would be refused or fail to start.
 #include <unistd.h>
+
+#include <boost/json.hpp>
 
 #include <cstdio>
 #include <filesystem>
@@ -9,12 +14,30 @@
 #include <vector>
 
 #include "runtime/cli/commands.h"
-#include "runtime/manifest/manifest.h"
-#include "runtime/plugin/plugin_instance.h"
-#include "runtime/plugin/plugin_loader.h"
+#include "runtime/live/live_hub.h"
+#include "runtime/log/log.h"
+#include "runtime/routing/municipalities.h"
 
 namespace machi::cli {
 namespace fs = std::filesystem;
+
+namespace {
+
+// The plugin's health details as lines: its "warnings" (strings) when it lists them.
+std::vector<std::string> detail_lines(const std::string& detail_json) {
+  std::vector<std::string> out;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(detail_json, ec);
+  if (ec || !v.is_object()) return out;
+  if (const auto* w = v.as_object().if_contains("warnings"); w && w->is_array()) {
+    for (const auto& item : w->as_array()) {
+      if (item.is_string()) out.emplace_back(item.as_string());
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 int check(const Args& args) {
   std::vector<fs::path> files, plugin_dirs;
@@ -34,40 +57,50 @@ int check(const Args& args) {
     for (const auto& dir : default_plugin_dirs()) plugin_dirs.emplace_back(dir);
   }
   std::string scratch = (fs::temp_directory_path() / "machi-check-XXXXXX").string();
-  if (!::mkdtemp(scratch.data())) scratch = (fs::temp_directory_path() / "machi-check").string();
-  PluginLoader loader(fs::path(scratch) / "cache");
-  size_t total = 0;
-  for (const fs::path& file : files) {
-    std::vector<std::string> problems;
-    std::vector<ManifestProblem> manifest_problems;
-    auto manifest = load_manifest(file, manifest_problems);
-    for (const auto& p : manifest_problems) problems.push_back(p.pointer + ": " + p.message);
-    if (!manifest && manifest_problems.empty()) problems.push_back(manifest.error());
-    if (manifest) {
-      for (const MiniAppEntry& app : manifest->mini_apps) {
-        if (!app.enabled) continue;
-        std::string at = "/mini_apps/" + std::to_string(app.index);
-        auto path = resolve_plugin(manifest.value(), app, plugin_dirs);
-        auto plugin = path ? loader.load(path.value())
-                           : Result<std::shared_ptr<const LoadedPlugin>>(path.status());
-        if (!plugin) {
-          problems.push_back(at + "/plugin: " + plugin.error());
-          continue;
-        }
-        auto config = validate_config(*plugin.value(), app.config_json);
-        if (!config) problems.push_back(at + "/config: " + config.error());
-        else for (const auto& p : config.value()) problems.push_back(at + "/config" + p.path + ": " + p.message);
+  if (!::mkdtemp(scratch.data())) {
+    std::perror("machi check: scratch directory");
+    return 1;
+  }
+  // What check finds is printed below, once; the serving log lines would only repeat it.
+  set_min_log_level(LogLevel::kError);
+  size_t errors = 0;
+  {
+    std::error_code self_error;
+    fs::path self = fs::read_symlink("/proc/self/exe", self_error);
+    LiveHub live;
+    PluginLoader loader(fs::path(scratch) / "plugin-cache");
+    if (!self.empty()) loader.set_probe_executable(self);
+    Municipalities municipalities(loader, {plugin_dirs, fs::path(scratch) / "data", &live, self});
+    for (const fs::path& file : files) {
+      std::vector<std::string> problems = municipalities.load(file);
+      std::vector<std::string> warnings;
+      const fs::path absolute = fs::absolute(file).lexically_normal();
+      std::shared_ptr<const MunicipalitySnapshot> loaded;
+      for (const auto& m : municipalities.all()) {
+        if (m->manifest.file == absolute) loaded = m;
       }
+      if (loaded) {
+        for (const auto& failed : loaded->failed) problems.push_back(failed.reason);
+        for (const auto& app : loaded->apps) {
+          AppHealth health = app_health(*app);
+          if (health.state == AppState::kOk && health.detail_json.empty()) continue;
+          std::string where = "/mini_apps/" + std::to_string(app->entry.index) + " ('" + app->entry.id + "'): ";
+          if (health.state != AppState::kOk) warnings.push_back(where + "would serve degraded: " + health.reason);
+          for (const auto& line : detail_lines(health.detail_json)) warnings.push_back(where + line);
+        }
+      }
+      for (const auto& p : problems) std::printf("%s: %s\n", file.c_str(), p.c_str());
+      for (const auto& w : warnings) std::printf("%s: warning: %s\n", file.c_str(), w.c_str());
+      if (problems.empty()) {
+        std::printf("%s: ok (%zu mini-apps%s)\n", file.c_str(), loaded ? loaded->manifest.mini_apps.size() : 0,
+                    warnings.empty() ? "" : (", " + std::to_string(warnings.size()) + " warning(s)").c_str());
+      }
+      errors += problems.size();
     }
-    for (const auto& p : problems) std::printf("%s: %s\n", file.c_str(), p.c_str());
-    if (problems.empty()) {
-      std::printf("%s: ok (%zu mini-apps)\n", file.c_str(), manifest->mini_apps.size());
-    }
-    total += problems.size();
   }
   std::error_code ec;
   fs::remove_all(scratch, ec);
-  return total == 0 ? 0 : 1;
+  return errors == 0 ? 0 : 1;
 }
 
 }  // namespace machi::cli

@@ -2,6 +2,7 @@
 // their files change, and drains gracefully on SIGINT/SIGTERM.
 #include <csignal>
 #include <cstdlib>
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -100,6 +101,9 @@ void print_municipality(const MunicipalitySnapshot& m) {
                 p.version.c_str(), p.abi_major, p.abi_minor,
                 p.nonblocking() ? "non-blocking" : "worker pool");
   }
+  for (const auto& failed : m.failed) {
+    std::printf("  %-20s FAILED, serving the others: %s\n", failed.entry.id.c_str(), failed.reason.c_str());
+  }
   for (const auto& entry : m.manifest.mini_apps) {
     if (!entry.enabled) std::printf("  %-20s disabled\n", entry.id.c_str());
   }
@@ -130,7 +134,13 @@ int serve(const Args& args) {
       ok = false;
     }
   }
-  for (const auto& m : municipalities.all()) print_municipality(*m);
+  for (const auto& m : municipalities.all()) {
+    print_municipality(*m);
+    for (const auto& failed : m->failed) {
+      std::fprintf(stderr, "machi: %s: %s\n", m->manifest.file.c_str(), failed.reason.c_str());
+      ok = false;  // --once: exit 1; serving: the others serve, the failed one is retried
+    }
+  }
   std::fflush(stdout);
   if (o.once) return ok ? 0 : 1;
   if (municipalities.all().empty()) {
@@ -181,6 +191,24 @@ int serve(const Args& args) {
   // Time: every second, a scheduler pass (due jobs, then outboxes into inboxes). The first runs
   // now: jobs that came due while the runtime was down are delivered at start-up.
   watcher->every(std::chrono::seconds(1), [&scheduler] { scheduler.tick(); });
+  // Time: every 2 s, whether a mount's data_dir changed and settled: then its mini-app is
+  // started afresh on the new files (a failed one retried), as on a manifest save.
+  watcher->every(std::chrono::seconds(2), [&] {
+    if (municipalities.data_dirs_settled_changed()) server.post([&] { municipalities.reload_all(); });
+  });
+  // Time: every 10 s, each mini-app's health hook, on the worker pool (never an I/O thread; one
+  // refresh at a time, so a hook that hangs holds one worker, not all): /readyz and /metrics
+  // read the reports without calling into plugins.
+  auto refreshing = std::make_shared<std::atomic<bool>>(false);  // outlives a queued refresh
+  watcher->every(std::chrono::seconds(10), [&, refreshing] {
+    if (refreshing->exchange(true)) return;
+    bool posted = pool.try_post({[&municipalities, refreshing] {
+                                   municipalities.refresh_health();
+                                   refreshing->store(false);
+                                 },
+                                 "health refresh", WorkerPool::Priority::kLow});
+    if (!posted) refreshing->store(false);
+  });
   scheduler.tick();
   if (Status s = watcher->start(); !s) {
     log_line(LogLevel::kWarn, "watcher", "live reload disabled for some directories (timers run)", {{"reason", s.message()}});

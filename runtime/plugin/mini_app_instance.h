@@ -53,6 +53,8 @@ class MiniAppInstance {
   virtual size_t drain_outbox_batch(const Deliver& deliver, size_t limit) = 0;
 
   virtual bool healthy() const = 0;
+  // Why healthy() is false, without calling into the plugin (empty when healthy).
+  virtual std::string unhealthy_reason() const = 0;
   // The plugin's identity (id, version, ABI, flags, sha256). For an out-of-process instance the
   // hook table is empty: its hooks run in the other process.
   virtual const LoadedPlugin& plugin() const = 0;

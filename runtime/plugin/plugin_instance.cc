@@ -87,6 +87,7 @@ PluginInstance::~PluginInstance() {
 const std::string& PluginInstance::mount_id() const { return ctx_->mount_id; }
 const std::filesystem::path& PluginInstance::database_file() const { return ctx_->store->file(); }
 bool PluginInstance::healthy() const { return ctx_->health.healthy(); }
+std::string PluginInstance::unhealthy_reason() const { return ctx_->health.reason(); }
 size_t PluginInstance::pending_requests() const { return ctx_->pending.outstanding(); }
 
 void PluginInstance::note_failure(const char* hook, machi_status status) {

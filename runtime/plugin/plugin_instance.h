@@ -77,6 +77,7 @@ class PluginInstance final : public MiniAppInstance {
   Status remove_outbox_through(int64_t seq);
 
   bool healthy() const override;
+  std::string unhealthy_reason() const override;
   const LoadedPlugin& plugin() const override { return *plugin_; }
   bool runs_inline() const override { return plugin_->nonblocking(); }
   const char* isolation() const override { return "in_process"; }

@@ -99,6 +99,7 @@ class RemoteInstance::Core : public std::enable_shared_from_this<Core> {
   size_t deliver_due_events(int64_t now_unix_ms);
   size_t drain_outbox_batch(const Deliver& deliver, size_t limit);
   bool healthy() const;
+  std::string unhealthy_reason() const;
   const LoadedPlugin& plugin() const { return *plugin_; }
   pid_t host_pid() const;
   bool failed() const;
@@ -295,6 +296,15 @@ bool RemoteInstance::Core::failed() const {
 bool RemoteInstance::Core::healthy() const {
   std::lock_guard lock(mutex_);
   return process_ && !failed_ && health_.healthy();
+}
+
+std::string RemoteInstance::Core::unhealthy_reason() const {
+  {
+    std::lock_guard lock(mutex_);
+    if (failed_) return "crash loop: stopped after " + std::to_string(deaths_.size()) + " deaths; last: " + last_death_;
+    if (!process_) return "plugin host restarting; last death: " + last_death_;
+  }
+  return health_.reason();
 }
 
 PluginResponse RemoteInstance::Core::unavailable() const {
@@ -678,6 +688,7 @@ size_t RemoteInstance::drain_outbox_batch(const Deliver& deliver, size_t limit) 
   return core_->drain_outbox_batch(deliver, limit);
 }
 bool RemoteInstance::healthy() const { return core_->healthy(); }
+std::string RemoteInstance::unhealthy_reason() const { return core_->unhealthy_reason(); }
 const LoadedPlugin& RemoteInstance::plugin() const { return core_->plugin(); }
 pid_t RemoteInstance::host_pid() const { return core_->host_pid(); }
 bool RemoteInstance::failed() const { return core_->failed(); }

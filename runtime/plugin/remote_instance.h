@@ -63,6 +63,7 @@ class RemoteInstance final : public MiniAppInstance {
   size_t deliver_due_events(int64_t now_unix_ms) override;
   size_t drain_outbox_batch(const Deliver& deliver, size_t limit) override;
   bool healthy() const override;
+  std::string unhealthy_reason() const override;
   const LoadedPlugin& plugin() const override;
   bool runs_inline() const override { return true; }  // a request is one frame sent
   const char* isolation() const override { return "process"; }

@@ -1,5 +1,9 @@
 #include "runtime/routing/municipalities.h"
 
+#include <boost/json/parse.hpp>
+
+#include <algorithm>
+
 #include "runtime/log/log.h"
 #include "runtime/plugin/remote_instance.h"
 
@@ -10,6 +14,86 @@ std::shared_ptr<const MountedApp> MunicipalitySnapshot::find(std::string_view id
     if (app->entry.id == id) return app;
   }
   return nullptr;
+}
+
+const FailedMount* MunicipalitySnapshot::find_failed(std::string_view id) const {
+  for (const auto& f : failed) {
+    if (f.entry.id == id) return &f;
+  }
+  return nullptr;
+}
+
+void HealthCache::store(HealthReport report) {
+  std::lock_guard lock(mutex_);
+  report_ = std::move(report);
+}
+
+HealthReport HealthCache::load() const {
+  std::lock_guard lock(mutex_);
+  return report_;
+}
+
+const char* app_state_name(AppState state) {
+  switch (state) {
+    case AppState::kOk: return "ok";
+    case AppState::kDegraded: return "degraded";
+    case AppState::kFailed: return "failed";
+  }
+  return "ok";
+}
+
+AppHealth app_health(const MountedApp& app) {
+  AppHealth out;
+  HealthReport last = app.health ? app.health->load() : HealthReport{};
+  if (!app.instance->reusable()) {  // an out-of-process instance that gave up after a crash loop
+    out.state = AppState::kFailed;
+    out.reason = last.reason.empty() ? "the plugin host kept crashing" : last.reason;
+    return out;
+  }
+  out.detail_json = last.detail_json;
+  if (!app.instance->healthy()) {
+    out.state = AppState::kDegraded;
+    out.reason = app.instance->unhealthy_reason();
+    if (out.reason.empty()) out.reason = "a hook failed internally (see the log)";
+  } else if (!last.healthy) {
+    out.state = AppState::kDegraded;
+    out.reason = last.reason;
+  } else if (app.breaker && app.breaker->state(std::chrono::steady_clock::now()) != CircuitBreaker::State::kClosed) {
+    out.state = AppState::kDegraded;
+    out.reason = "circuit breaker open after repeated failures";
+  } else if (!last.detail_json.empty()) {
+    boost::system::error_code ec;
+    auto detail = boost::json::parse(last.detail_json, ec);
+    if (!ec && detail.is_object()) {
+      if (const auto* d = detail.as_object().if_contains("degraded"); d && d->is_string()) {
+        out.state = AppState::kDegraded;
+        out.reason = std::string(d->as_string());
+      }
+    }
+  }
+  return out;
+}
+
+std::string directory_fingerprint(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  if (dir.empty()) return "";
+  std::vector<std::string> entries;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
+  for (size_t n = 0; !ec && it != end && n < 10'000; it.increment(ec), ++n) {
+    std::error_code e;
+    if (!it->is_regular_file(e)) continue;
+    auto size = it->file_size(e);
+    auto mtime = it->last_write_time(e).time_since_epoch().count();
+    if (e) continue;
+    entries.push_back(fs::relative(it->path(), dir, e).string() + "\t" + std::to_string(size) + "\t" +
+                      std::to_string(mtime));
+  }
+  if (ec) return "error: " + ec.message();
+  std::sort(entries.begin(), entries.end());
+  std::string out;
+  for (const auto& e : entries) out += e + "\n";
+  return out;
 }
 
 Municipalities::Municipalities(PluginLoader& loader, MunicipalitiesOptions options)
@@ -31,43 +115,46 @@ std::shared_ptr<const MunicipalitySnapshot> Municipalities::build(
     std::vector<std::string>& problems) {
   auto snapshot = std::make_shared<MunicipalitySnapshot>();
   snapshot->manifest = manifest;
-  for (const MiniAppEntry& entry : manifest.mini_apps) {
-    if (!entry.enabled) continue;
+  // One mount: its instance (new, or the previous one when nothing changed), or nullptr with
+  // what went wrong in `entry_problems`.
+  auto mount = [&](const MiniAppEntry& entry, const std::string& fingerprint,
+                   std::vector<std::string>& entry_problems) -> std::shared_ptr<MountedApp> {
     std::string where = "/mini_apps/" + std::to_string(entry.index) + " ('" + entry.id + "'): ";
     auto path = resolve_plugin(manifest, entry, options_.plugin_dirs);
     if (!path) {
-      problems.push_back(where + path.error());
-      continue;
+      entry_problems.push_back(where + path.error());
+      return nullptr;
     }
     const bool remote = entry.isolation == "process";
     // Out of process, the runtime never maps the plugin's code: the host loads it and checks
     // the config; in process, both happen here.
     auto plugin = remote ? loader_.stage(path.value()) : loader_.load(path.value());
     if (!plugin) {
-      problems.push_back(where + plugin.error());
-      continue;
+      entry_problems.push_back(where + plugin.error());
+      return nullptr;
     }
     auto report_config = [&](const std::vector<ConfigProblem>& found) {
       for (const ConfigProblem& p : found) {
-        problems.push_back("/mini_apps/" + std::to_string(entry.index) + "/config" + p.path + ": " +
+        entry_problems.push_back("/mini_apps/" + std::to_string(entry.index) + "/config" + p.path + ": " +
                            p.message);
       }
     };
     if (!remote) {
       auto config_problems = validate_config(*plugin.value(), entry.config_json);
       if (!config_problems) {
-        problems.push_back(where + config_problems.error());
-        continue;
+        entry_problems.push_back(where + config_problems.error());
+        return nullptr;
       }
       report_config(config_problems.value());
-      if (!config_problems.value().empty()) continue;
+      if (!config_problems.value().empty()) return nullptr;
     }
 
     auto mounted = std::make_shared<MountedApp>();
     mounted->entry = entry;
     mounted->metrics = metrics_.app(manifest.municipality_id, entry.id);
     std::shared_ptr<const MountedApp> old = previous ? previous->find(entry.id) : nullptr;
-    if (old && old->instance->reusable() && old->entry.isolation == entry.isolation &&
+    if (old && old->instance->reusable() && old->instance->healthy() &&
+        old->data_fingerprint == fingerprint && old->entry.isolation == entry.isolation &&
         old->instance->plugin().sha256 == plugin.value()->sha256 &&
         old->entry.config_json == entry.config_json &&
         old->entry.deadline == entry.deadline && old->entry.job_quota == entry.job_quota &&
@@ -77,6 +164,8 @@ std::shared_ptr<const MunicipalitySnapshot> Municipalities::build(
         old->entry.crash_window == entry.crash_window &&
         previous->manifest.timezone == manifest.timezone) {
       mounted->instance = old->instance;  // unchanged: keep serving on the same instance
+      mounted->health = old->health;
+      mounted->data_fingerprint = old->data_fingerprint;
       mounted->in_flight = old->in_flight;
       bool same_breaker = old->entry.breaker_failures == entry.breaker_failures &&
                           old->entry.breaker_open == entry.breaker_open;
@@ -113,23 +202,46 @@ std::shared_ptr<const MunicipalitySnapshot> Municipalities::build(
         std::vector<ConfigProblem> config_problems;
         auto instance = RemoteInstance::create(std::move(remote_options), config_problems);
         if (!instance) {
-          if (config_problems.empty()) problems.push_back(where + instance.error());
+          if (config_problems.empty()) entry_problems.push_back(where + instance.error());
           report_config(config_problems);
-          continue;
+          return nullptr;
         }
         mounted->instance = std::shared_ptr<RemoteInstance>(std::move(instance).value());
       } else {
         auto instance = PluginInstance::create(plugin.value(), options);
         if (!instance) {
-          problems.push_back(where + instance.error());
-          continue;
+          entry_problems.push_back(where + instance.error());
+          return nullptr;
         }
         mounted->instance = std::shared_ptr<PluginInstance>(std::move(instance).value());
       }
       mounted->in_flight = std::make_shared<std::atomic<int>>(0);
       mounted->breaker = std::make_shared<CircuitBreaker>(entry.breaker_failures, entry.breaker_open);
+      mounted->health = std::make_shared<HealthCache>();
+      mounted->health->store(mounted->instance->health());
+      mounted->data_fingerprint = fingerprint;
     }
-    snapshot->apps.push_back(std::move(mounted));
+    return mounted;
+  };
+  for (const MiniAppEntry& entry : manifest.mini_apps) {
+    if (!entry.enabled) continue;
+    const std::string fingerprint = directory_fingerprint(entry.data_dir);
+    std::vector<std::string> entry_problems;
+    if (auto mounted = mount(entry, fingerprint, entry_problems)) {
+      snapshot->apps.push_back(std::move(mounted));
+      continue;
+    }
+    // Start with what works: on a first load, and for a mount that was failed already, the
+    // failure is this mount's alone; otherwise the change is kept out (the last good state).
+    if (!previous || previous->find_failed(entry.id)) {
+      std::string reason;
+      for (const auto& p : entry_problems) reason += (reason.empty() ? "" : "; ") + p;
+      log_line(LogLevel::kError, "manifest", "mini-app could not start; the others serve",
+               {{"municipality", manifest.municipality_id}, {"mini_app", entry.id}, {"reason", reason}});
+      snapshot->failed.push_back({entry, std::move(reason), fingerprint});
+    } else {
+      problems.insert(problems.end(), entry_problems.begin(), entry_problems.end());
+    }
   }
   if (!problems.empty()) return nullptr;
   return snapshot;
@@ -219,6 +331,37 @@ std::vector<std::string> Municipalities::load(const std::filesystem::path& given
 
 void Municipalities::reload_all() {
   for (const auto& file : manifest_files()) load(file);
+}
+
+void Municipalities::refresh_health() {
+  for (const auto& m : all()) {
+    for (const auto& app : m->apps) app->health->store(app->instance->health());
+  }
+}
+
+bool Municipalities::data_dirs_settled_changed() {
+  std::lock_guard poll(poll_mutex_);
+  // data_dir → the fingerprint its mounts started with (a failed mount: its last try).
+  std::map<std::filesystem::path, std::string> started;
+  for (const auto& m : all()) {
+    for (const auto& app : m->apps) {
+      if (!app->entry.data_dir.empty()) started.emplace(app->entry.data_dir, app->data_fingerprint);
+    }
+    for (const auto& f : m->failed) {
+      if (!f.entry.data_dir.empty()) started.emplace(f.entry.data_dir, f.data_fingerprint);
+    }
+  }
+  bool reload = false;
+  std::map<std::filesystem::path, std::string> now;
+  for (const auto& [dir, at_start] : started) {
+    std::string current = directory_fingerprint(dir);
+    auto seen = seen_fingerprints_.find(dir);
+    // Changed since the mount started, and the same as one poll ago: the files have settled.
+    if (current != at_start && seen != seen_fingerprints_.end() && seen->second == current) reload = true;
+    now.emplace(dir, std::move(current));
+  }
+  seen_fingerprints_ = std::move(now);
+  return reload;
 }
 
 std::shared_ptr<const MunicipalitySnapshot> Municipalities::by_host(std::string_view host) const {

@@ -11,7 +11,9 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "runtime/identity/citizen_card.h"
@@ -27,6 +29,46 @@ HttpResponse json_ok(const json::value& value, unsigned status = 200) {
   HttpResponse r;
   r.status = status;
   r.body = json::serialize(value);
+  r.headers.emplace_back("cache-control", "no-store");
+  return r;
+}
+
+// A plugin's health details (JSON text) as a value for a report; nothing when empty or not JSON.
+std::optional<json::value> detail_value(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec) return std::nullopt;
+  return v;
+}
+
+// The answer of a mini-app that could not start. Residents get "temporarily unavailable" (its
+// screens a small page in Japanese and English); the reason is for staff (/readyz, the status
+// page), since it names files and plugins.
+HttpResponse failed_mini_app(const FailedMount& failed, std::string_view rest) {
+  HttpResponse r;
+  if (rest.starts_with("ui/") || rest == "ui") {
+    std::string name;
+    for (char c : failed.entry.name) {
+      if (c == '<') name += "&lt;";
+      else if (c == '>') name += "&gt;";
+      else if (c == '&') name += "&amp;";
+      else if (c == '"') name += "&quot;";
+      else name += c;
+    }
+    r.status = 503;
+    r.content_type = "text/html; charset=utf-8";
+    r.body = "<!doctype html><html lang=\"ja\"><meta charset=\"utf-8\"><meta name=\"viewport\" "
+             "content=\"width=device-width, initial-scale=1\"><title>" + name +
+             "</title><main><h1>" + name +
+             "</h1><p>ただいまご利用いただけません。しばらくしてからもう一度お試しください。</p>"
+             "<p lang=\"en\">This service is temporarily unavailable. Please try again later.</p></main></html>";
+    r.headers.emplace_back("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'");
+  } else {
+    r = json_error(503, "mini_app_failed",
+                   "the mini-app '" + failed.entry.id + "' is temporarily unavailable; please try again later");
+  }
+  r.headers.emplace_back("retry-after", "30");
   r.headers.emplace_back("cache-control", "no-store");
   return r;
 }
@@ -448,23 +490,34 @@ void Router::metrics_endpoint(const HttpRequest& request, HttpReply& reply) {
                            "Live clients (server-sent event streams) connected.",
                            static_cast<double>(live->subscribers()));
   }
-  std::string in_flight, breaker, healthy;
+  std::string in_flight, breaker, healthy, states;
   for (const auto& m : municipalities_.all()) {
+    auto labels_of = [&](const std::string& id) {
+      return "{municipality=\"" + metrics::label_value(m->manifest.municipality_id) + "\",mini_app=\"" +
+             metrics::label_value(id) + "\"}";
+    };
     for (const auto& app : m->apps) {
-      std::string labels = "{municipality=\"" + metrics::label_value(m->manifest.municipality_id) +
-                           "\",mini_app=\"" + metrics::label_value(app->entry.id) + "\"}";
+      std::string labels = labels_of(app->entry.id);
       in_flight += "machi_mini_app_in_flight" + labels + " " + std::to_string(app->in_flight->load()) + "\n";
       auto state = app->breaker->state(std::chrono::steady_clock::now());
       breaker += "machi_mini_app_breaker_state" + labels + " " + std::to_string(static_cast<int>(state)) + "\n";
-      healthy += "machi_mini_app_healthy" + labels + " " + (app->instance->healthy() ? "1" : "0") + "\n";
+      AppHealth health = app_health(*app);
+      healthy += "machi_mini_app_healthy" + labels + " " + (health.state == AppState::kOk ? "1" : "0") + "\n";
+      states += "machi_mini_app_state" + labels + " " + std::to_string(static_cast<int>(health.state)) + "\n";
+    }
+    for (const auto& failed : m->failed) {
+      healthy += "machi_mini_app_healthy" + labels_of(failed.entry.id) + " 0\n";
+      states += "machi_mini_app_state" + labels_of(failed.entry.id) + " 2\n";
     }
   }
   out += "# HELP machi_mini_app_in_flight Requests a mini-app is handling now.\n"
          "# TYPE machi_mini_app_in_flight gauge\n" + in_flight;
   out += "# HELP machi_mini_app_breaker_state Circuit breaker: 0 closed, 1 open, 2 half-open.\n"
          "# TYPE machi_mini_app_breaker_state gauge\n" + breaker;
-  out += "# HELP machi_mini_app_healthy Whether the mini-app's instance reports healthy (1) or not (0).\n"
+  out += "# HELP machi_mini_app_healthy Whether the mini-app is ok (1) or degraded or failed (0).\n"
          "# TYPE machi_mini_app_healthy gauge\n" + healthy;
+  out += "# HELP machi_mini_app_state The mini-app's health: 0 ok, 1 degraded, 2 failed (could not start).\n"
+         "# TYPE machi_mini_app_state gauge\n" + states;
   HttpResponse r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.body = std::move(out);
@@ -477,7 +530,9 @@ HttpResponse Router::status_report(const MunicipalitySnapshot& m) {
   json::array apps;
   for (const auto& app : m.apps) {
     const metrics::AppMetrics& counts = *app->metrics;
-    HealthReport health = app->instance->health();
+    HealthReport health = app->instance->health();  // a fresh report for staff
+    app->health->store(health);
+    AppHealth now_health = app_health(*app);
     json::object responses;
     for (int c = 1; c <= 5; ++c) responses[std::to_string(c) + "xx"] = counts.responses.of_class(c);
     auto state = app->breaker->state(now);
@@ -490,7 +545,8 @@ HttpResponse Router::status_report(const MunicipalitySnapshot& m) {
                        {"version", app->instance->plugin().version},
                        {"isolation", app->instance->isolation()},
                        {"host_restarts", counts.host_restarts.load()},
-                       {"healthy", health.healthy},
+                       {"healthy", now_health.state == AppState::kOk},
+                       {"state", app_state_name(now_health.state)},
                        {"in_flight", app->in_flight->load()},
                        {"responses", std::move(responses)},
                        {"failures", counts.failures.load()},
@@ -499,8 +555,13 @@ HttpResponse Router::status_report(const MunicipalitySnapshot& m) {
                                                  {"breaker", counts.breaker_rejections.load()},
                                                  {"shed", counts.shed.load()}}},
                        {"breaker", std::move(breaker)}};
-    if (!health.healthy) entry["reason"] = health.reason;
+    if (!now_health.reason.empty()) entry["reason"] = now_health.reason;
+    if (auto detail = detail_value(now_health.detail_json)) entry["detail"] = std::move(*detail);
     apps.push_back(std::move(entry));
+  }
+  for (const auto& failed : m.failed) {
+    apps.push_back(json::object{{"id", failed.entry.id}, {"healthy", false}, {"state", "failed"},
+                                {"reason", failed.reason}, {"isolation", failed.entry.isolation}});
   }
   WorkerPool::Stats stats = pool_.stats();
   return json_ok(json::object{{"municipality", m.manifest.municipality_id},
@@ -512,26 +573,44 @@ HttpResponse Router::status_report(const MunicipalitySnapshot& m) {
                                                        {"stuck", static_cast<uint64_t>(stats.stuck.size())}}}});
 }
 
+// Ready means "this node can serve": at least one municipality is loaded. One mini-app's state
+// (degraded, failed) or a manifest change kept out is in the body, never a 503: a load balancer
+// must not take a whole node out of rotation for one vendor's bug. (Draining closes the
+// listener, so a probe then fails to connect.)
 void Router::readiness(HttpReply& reply) {
-  bool ready = true;
+  std::map<std::filesystem::path, std::shared_ptr<const MunicipalitySnapshot>> by_file;
+  for (const auto& m : municipalities_.all()) by_file.emplace(m->manifest.file, m);
+  bool ready = !by_file.empty();
   json::array municipalities;
+  json::array unhealthy;
   for (const MunicipalityStatus& s : municipalities_.status()) {
     json::array problems;
     for (const auto& p : s.problems) problems.emplace_back(p);
-    ready = ready && s.problems.empty();
-    municipalities.push_back(json::object{{"manifest", s.manifest_file.string()},
-                                          {"municipality", s.municipality_id},
-                                          {"generation", s.generation},
-                                          {"problems", std::move(problems)}});
-  }
-  json::array unhealthy;
-  for (const auto& m : municipalities_.all()) {
-    for (const auto& app : m->apps) {
-      if (!app->instance->healthy()) {
-        unhealthy.emplace_back(m->manifest.municipality_id + "/" + app->entry.id);
-        ready = false;
-      }
+    json::object entry{{"manifest", s.manifest_file.string()},
+                       {"municipality", s.municipality_id},
+                       {"generation", s.generation},
+                       {"loaded", false},
+                       {"problems", std::move(problems)}};
+    auto it = by_file.find(s.manifest_file);
+    if (it != by_file.end()) {
+      const MunicipalitySnapshot& m = *it->second;
+      AppState worst = AppState::kOk;
+      json::array apps;
+      auto add = [&](const std::string& id, const AppHealth& h) {
+        json::object a{{"id", id}, {"state", app_state_name(h.state)}};
+        if (!h.reason.empty()) a["reason"] = h.reason;
+        if (auto detail = detail_value(h.detail_json)) a["detail"] = std::move(*detail);
+        apps.push_back(std::move(a));
+        if (h.state != AppState::kOk) unhealthy.emplace_back(m.manifest.municipality_id + "/" + id);
+        worst = std::max(worst, h.state);
+      };
+      for (const auto& app : m.apps) add(app->entry.id, app_health(*app));
+      for (const auto& failed : m.failed) add(failed.entry.id, AppHealth{AppState::kFailed, failed.reason, ""});
+      entry["loaded"] = true;
+      entry["state"] = worst == AppState::kOk && !s.problems.empty() ? "degraded" : app_state_name(std::min(worst, AppState::kDegraded));
+      entry["mini_apps"] = std::move(apps);
     }
+    municipalities.push_back(std::move(entry));
   }
   WorkerPool::Stats stats = pool_.stats();
   json::array stuck;
@@ -553,6 +632,7 @@ void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
   const auto start = std::chrono::steady_clock::now();
   std::shared_ptr<const MountedApp> app = m->find(id);
   if (!app) {
+    if (const FailedMount* failed = m->find_failed(id)) return reply(failed_mini_app(*failed, rest));
     return reply(json_error(404, "unknown_mini_app",
                             "no mini-app '" + std::string(id) + "' is enabled here"));
   }
