@@ -47,7 +47,7 @@ std::optional<json::value> detail_value(const std::string& text) {
 // page), since it names files and plugins.
 HttpResponse failed_mini_app(const FailedMount& failed, std::string_view rest) {
   HttpResponse r;
-  if (rest.starts_with("ui/") || rest == "ui") {
+  if (rest.starts_with("/ui/") || rest == "/ui") {  // the remainder keeps its leading slash
     std::string name;
     for (char c : failed.entry.name) {
       if (c == '<') name += "&lt;";

@@ -340,11 +340,23 @@ TEST_CASE("out of process: deadlines abandon the request in the host; an unchang
 
 TEST_CASE("out of process: what the host refuses is reported as manifest problems, and the last good manifest keeps serving") {
   TestServer s;
-  auto problems = s.load("m.json", manifest_json("demo", "localhost",
-      R"({"id": "garbage", "name": "G", "plugin": "garbage_calendar.so", "isolation": "process",
-          "config": {"suspension": "sometimes"}})"));
+  auto garbage = [](const std::string& suspension) {
+    return manifest_json("demo", "localhost",
+                         R"({"id": "garbage", "name": "G", "plugin": "garbage_calendar.so", "isolation": "process",
+                             "config": {"suspension": ")" + suspension + R"("}})");
+  };
+  // At start-up the refused mount fails alone (start with what works), with the host's reason.
+  REQUIRE(s.load("m.json", garbage("sometimes")).empty());
+  REQUIRE(s.municipalities.all().front()->failed.size() == 1);
+  std::string reason = s.municipalities.all().front()->failed.front().reason;
+  CHECK_MESSAGE(reason.starts_with("/mini_apps/0/config/suspension: "), reason);
+  // Once it serves, the same refusal in a change is kept out and the last good manifest serves.
+  REQUIRE(s.load("m.json", garbage("skip")).empty());
+  REQUIRE(s.municipalities.all().front()->find("garbage") != nullptr);
+  auto problems = s.load("m.json", garbage("sometimes"));
   REQUIRE_FALSE(problems.empty());
   CHECK_MESSAGE(problems.front().starts_with("/mini_apps/0/config/suspension: "), problems.front());
+  CHECK(s.municipalities.all().front()->find("garbage") != nullptr);
 
   auto bad = s.load("m2.json", R"({"municipality": "x", "name": "x", "public_url": "https://x", "hostnames": ["x"],
       "timezone": "Asia/Tokyo", "mini_apps": [{"id": "a", "name": "A", "plugin": "notes.so", "isolation": "sandbox"},
@@ -357,6 +369,7 @@ TEST_CASE("out of process: what the host refuses is reported as manifest problem
   PluginLoader loader(s.dir / "cache2");
   Municipalities alone(loader, MunicipalitiesOptions{{plugin_dir(), fixture_dir()}, s.dir / "data2", nullptr, {}});
   auto none = alone.load(s.write_manifest("m3.json", manifest_json("y", "y", R"({"id": "a", "name": "A", "plugin": "notes.so", "isolation": "process"})")));
-  REQUIRE(none.size() == 1);
-  CHECK(none[0].find("does not know its own executable") != std::string::npos);
+  CHECK(none.empty());
+  REQUIRE(alone.all().front()->failed.size() == 1);
+  CHECK(alone.all().front()->failed[0].reason.find("does not know its own executable") != std::string::npos);
 }
