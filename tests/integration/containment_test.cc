@@ -193,7 +193,7 @@ TEST_CASE("a build that crashes while loading is opened in a throwaway process f
   MachiProcess machi(dir.path(), port, process_options(plugins));
   auto [state, reason] = state_of(readyz(port), "crashy");
   CHECK(state == "failed");
-  CHECK(reason.find("kept out: opening it in a test process crashed it (signal SIGSEGV)") != std::string::npos);
+  CHECK(reason.find("kept out: opening it in a test process crashed it (signal SIGABRT)") != std::string::npos);
   CHECK(HttpClient(port).get("/apps/hello/").status == 200);
   Reply failed = HttpClient(port).get("/apps/crashy/");
   CHECK(failed.status == 503);

@@ -192,3 +192,26 @@ TEST_CASE("machi check passes the demo manifest, finding plugins beside the bina
   CHECK(elsewhere.exit_code == 1);
   CHECK(contains(elsewhere.output, "/mini_apps/0 ('garbage'): manifest"));
 }
+
+TEST_CASE("machi check imports a mini-app's data as serve would: Kanazawa's published set passes with its warnings") {
+  machi::test::ScratchDir dir;
+  auto manifest = [&](const std::string& data_dir) {
+    return R"({"municipality": "k", "name": "K", "public_url": "https://k.example", "hostnames": ["k.example"],
+      "timezone": "Asia/Tokyo", "mini_apps": [{"id": "gomi", "name": "ごみ", "plugin": "garbage_calendar.so",
+      "data_dir": ")" + data_dir + R"(", "config": {"suspension": "week_shift"}}]})";
+  };
+  std::ofstream(dir / "kanazawa.json") << manifest(MACHI_SOURCE_DIR "/tests/fixtures/5374/kanazawa");
+  Run ok = run("check " + (dir / "kanazawa.json").string() + " --plugin-dir " + MACHI_PLUGIN_DIR);
+  CHECK(ok.exit_code == 0);
+  CHECK(contains(ok.output, "kanazawa.json: ok (1 mini-apps, "));
+  CHECK(contains(ok.output, "warning: /mini_apps/0 ('gomi'): target.csv:39:1: category '市で収集しない' is not in description.csv"));
+  CHECK(contains(ok.output, "would serve degraded: 3 data warning(s)"));
+  // Nothing usable: refused, as serve would refuse to start the mini-app.
+  std::filesystem::create_directories(dir / "broken");
+  std::ofstream(dir / "broken" / "area_days.csv") << "地名,センター,燃やすごみ\n";
+  std::ofstream(dir / "broken.json") << manifest((dir / "broken").string());
+  Run refused = run("check " + (dir / "broken.json").string() + " --plugin-dir " + MACHI_PLUGIN_DIR);
+  CHECK(refused.exit_code == 1);
+  CHECK(contains(refused.output, "area_days.csv: no area rows"));
+  CHECK_FALSE(contains(refused.output, ": ok ("));
+}
