@@ -260,6 +260,20 @@ TEST_CASE("mounts that cannot start leave the rest serving, say why, and come up
     if (e.path().extension() == ".csv") deploy_bytes(data / e.path().filename(), read_file(e.path()));
   }
   REQUIRE(eventually([&] { return HttpClient(port).get("/apps/gomi/areas").status == 200; }));
+  auto areas = [&] { return json::parse(HttpClient(port).get("/apps/gomi/").body).at("dataset").at("areas").as_int64(); };
+  CHECK(areas() == 314);
+  // A serving mini-app's data_dir replaced: imported without touching the manifest …
+  std::string area_days = read_file(data / "area_days.csv");
+  deploy_bytes(data / "area_days.csv", area_days + "1,新しい町,佐賀市清掃工場,月 木,金1 金3,金2 金4,水1 水3,D\n");
+  REQUIRE(eventually([&] { return areas() == 315; }));
+  CHECK(state_of(readyz(port), "gomi").first == "ok");
+  // … and a set that cannot be used keeps the previous one serving, the reason in /readyz.
+  deploy_bytes(data / "area_days.csv", "\x80\x80\x80\n");
+  REQUIRE(eventually([&] { return state_of(readyz(port), "gomi").first == "degraded"; }));
+  CHECK(state_of(readyz(port), "gomi").second.find("the previous data set keeps serving") != std::string::npos);
+  CHECK(areas() == 315);
+  deploy_bytes(data / "area_days.csv", area_days);
+  REQUIRE(eventually([&] { return areas() == 314 && state_of(readyz(port), "gomi").first == "ok"; }));
   fs::copy_file(fs::path(MACHI_PLUGIN_DIR) / "hello.so", plugins / "later.so.tmp");
   fs::rename(plugins / "later.so.tmp", plugins / "later.so");
   REQUIRE(eventually([&] { return HttpClient(port).get("/apps/missing/").status == 200; }));
@@ -319,4 +333,22 @@ TEST_CASE("one mini-app throws: the node stays ready, both isolation modes repor
   // The staff status page says the same.
   auto snapshot = s.municipalities.all().front();
   CHECK(app_health(*snapshot->find("inproc")).state == AppState::kOk);
+}
+
+TEST_CASE("a data set accepted with warnings serves, and /readyz gives the warnings with file:line:column") {
+  TestServer s;
+  auto manifest = s.write_manifest("city.json", manifest_json("city", "localhost", R"(
+    {"id": "gomi", "name": "ごみ", "plugin": "garbage_calendar.so", "data_dir": ")" +
+      std::string(MACHI_5374_KANAZAWA) + R"(", "config": {"suspension": "week_shift"}})"));
+  REQUIRE(s.municipalities.load(manifest).empty());
+  unsigned status = 0;
+  auto ready = readyz(s.port(), &status);
+  CHECK(status == 200);
+  auto [state, reason] = state_of(ready, "gomi");
+  CHECK(state == "degraded");
+  CHECK(reason.starts_with("3 data warning(s)"));
+  const auto& app = ready.at("municipalities").at(0).at("mini_apps").at(0);
+  CHECK(std::string(app.at("detail").at("warnings").at(0).as_string())
+            .starts_with("target.csv:39:1: category '市で収集しない' is not in description.csv"));
+  CHECK(HttpClient(s.port()).get("/apps/gomi/next?area=" + std::string("%E6%B5%85%E9%87%8E%E5%B7%9D")).status == 200);
 }
