@@ -1,4 +1,6 @@
 // machi: the Machi runtime.
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <string>
 
@@ -40,6 +42,9 @@ constexpr const char* kUsage =
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Everything Machi writes (databases with password hashes and the pairwise secret, keys,
+  // plugin copies, backups) is private to the service user, whatever umask it was started with.
+  ::umask(077);
   if (argc < 2) {
     std::fputs(kUsage, stderr);
     return 2;

@@ -122,6 +122,12 @@ int serve(const Args& args) {
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
 
   LiveHub live;
+  {
+    // The data directory is the service user's alone (0700), even one made by hand before.
+    std::error_code ec;
+    fs::create_directories(o.data_dir, ec);
+    fs::permissions(o.data_dir, fs::perms::owner_all, ec);
+  }
   PluginLoader loader(plugin_cache_dir(o.data_dir.string()));
   std::error_code self_error;
   fs::path self = fs::read_symlink("/proc/self/exe", self_error);  // runs `machi plugin-host`

@@ -3,9 +3,10 @@
 namespace machi {
 
 bool is_hidden_request_header(std::string_view name) {
-  return name == "authorization" || name == "cookie" || name == "proxy-authorization" ||
-         name == "forwarded" || name == "via" || name == "x-real-ip" ||
-         name.starts_with("x-forwarded-");
+  for (std::string_view hidden : kHiddenRequestHeaders) {
+    if (name == hidden) return true;
+  }
+  return name.starts_with("x-forwarded-");
 }
 
 }  // namespace machi

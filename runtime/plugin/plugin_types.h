@@ -52,7 +52,12 @@ struct PluginResponse {
   bool hook_failed = false;
 };
 
-// Headers that never reach a plugin: credentials and what a proxy says about the client.
+// Headers that never reach a plugin, in either isolation mode: the resident's credentials (the
+// bearer token, the session cookie and its anti-CSRF secret; the runtime turns them into claims)
+// and what a proxy says about the client. The one list; docs/vendor-guide.md repeats it.
+inline constexpr std::string_view kHiddenRequestHeaders[] = {
+    "authorization", "cookie", "x-csrf-token", "proxy-authorization", "forwarded", "via", "x-real-ip"};
+// Also every "x-forwarded-*" header. `lower_name`: lower case.
 bool is_hidden_request_header(std::string_view lower_name);
 
 }  // namespace machi

@@ -253,6 +253,14 @@ void Router::handle(HttpRequest request, HttpReply reply) {
     return reply(json_error(404, "unknown_host",
                             "no municipality is served at host '" + request.host + "'"));
   }
+  // A municipality served over https (its public_url) tells browsers never to use plain http
+  // for it again (RFC 6797); not includeSubDomains: a city's other hosts are not ours to decide.
+  if (municipality->manifest.public_url.starts_with("https://")) {
+    reply = [inner = std::move(reply)](HttpResponse r) {
+      r.headers.emplace_back("strict-transport-security", "max-age=31536000");
+      inner(std::move(r));
+    };
+  }
   // A mini-app request's token is looked up in the identity's cache after the mini-app is found;
   // start fetching its cache slot now.
   if (path.starts_with("/apps/")) municipality->identity->prefetch(request.header("authorization"));

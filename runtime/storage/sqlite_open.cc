@@ -1,5 +1,9 @@
 #include "runtime/storage/sqlite_open.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <string>
 #include <system_error>
 
@@ -20,10 +24,26 @@ Status exec_pragma(sqlite3* db, const char* sql, const std::filesystem::path& fi
 }  // namespace
 
 Result<SqliteHandle> open_database(const std::filesystem::path& file) {
+  namespace fs = std::filesystem;
   std::error_code ec;
-  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
-  if (ec) return Status::error("database " + file.string() + ": cannot create its directory: " +
-                               ec.message());
+  if (file.has_parent_path()) {
+    fs::create_directories(file.parent_path(), ec);
+    if (ec) return Status::error("database " + file.string() + ": cannot create its directory: " + ec.message());
+    // Private whatever the umask: the directory 0700, the database and its WAL files 0600.
+    fs::permissions(file.parent_path(), fs::perms::owner_all, ec);
+  }
+  {
+    // A new file is created 0600 (SQLite gives its -wal and -shm files the database's mode).
+    int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      ::fchmod(fd, 0600);  // an existing file from before: made private too
+      ::close(fd);
+    }
+    for (const char* suffix : {"-wal", "-shm"}) {
+      fs::path side = file.string() + suffix;
+      if (fs::exists(side, ec)) fs::permissions(side, fs::perms::owner_read | fs::perms::owner_write, ec);
+    }
+  }
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(file.c_str(), &raw,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,

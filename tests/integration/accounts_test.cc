@@ -3,6 +3,8 @@
 // mini-app requests and the pairwise subjects plugins see.
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <sqlite3.h>
@@ -12,6 +14,7 @@
 
 #include "runtime/identity/base64url.h"
 #include "tests/support/http_client.h"
+#include "tests/support/run_command.h"
 #include "tests/support/test_server.h"
 
 using namespace machi;
@@ -77,6 +80,44 @@ TEST_CASE("register, sign in, read /me; scrypt parameters are stored with each h
   sqlite3_close(db);
   CHECK(stored.rfind("scrypt$15$8$1$", 0) == 0);
   CHECK(stored.find("correct horse") == std::string::npos);
+}
+
+TEST_CASE("the database with password hashes and the pairwise secret is 0600 in a 0700 directory, whatever the umask") {
+  mode_t old = ::umask(022);  // a usual service umask: without care, 0644 files in 0755 directories
+  {
+    TestServer s;
+    REQUIRE(s.load("m.json", manifest_json("demo", "localhost", kApps)).empty());
+    HttpClient c(s.port());
+    register_account(c, "modes@example.jp");  // the runtime database and its WAL are written
+    namespace fs = std::filesystem;
+    const auto file_mode = fs::perms::owner_read | fs::perms::owner_write;
+    for (const fs::path f : {s.dir / "data/demo/runtime.db", s.dir / "data/demo/runtime.db-wal",
+                             s.dir / "data/demo/apps/notes-a.db"}) {
+      CAPTURE(f);
+      REQUIRE(fs::exists(f));
+      CHECK((fs::status(f).permissions() & fs::perms::all) == file_mode);
+    }
+    for (const fs::path d : {s.dir / "data/demo", s.dir / "data/demo/apps", s.dir / "data/demo/keys"}) {
+      CAPTURE(d);
+      CHECK((fs::status(d).permissions() & fs::perms::all) == fs::perms::owner_all);
+    }
+  }
+  ::umask(old);
+  // machi serve itself sets the umask: its data directory and everything in it are private.
+  machi::test::ScratchDir dir;
+  {
+    std::ofstream(dir / "m.json") << manifest_json("demo", "localhost", kApps);
+  }
+  auto [status, output] = run_command(std::string(MACHI_BINARY) + " serve --once --manifest " + (dir / "m.json").string() +
+                                      " --plugin-dir " + MACHI_FIXTURE_DIR + " --data " + (dir / "data").string());
+  CHECK_MESSAGE(status == 0, output);
+  namespace fs = std::filesystem;
+  CHECK((fs::status(dir / "data").permissions() & fs::perms::all) == fs::perms::owner_all);
+  for (const auto& e : fs::recursive_directory_iterator(dir / "data")) {
+    CAPTURE(e.path());
+    if (e.is_directory()) CHECK((e.status().permissions() & (fs::perms::group_all | fs::perms::others_all)) == fs::perms::none);
+    if (e.is_regular_file()) CHECK((e.status().permissions() & (fs::perms::group_all | fs::perms::others_all)) == fs::perms::none);
+  }
 }
 
 TEST_CASE("registration refuses bad input with a pointer and a duplicate login with 409") {

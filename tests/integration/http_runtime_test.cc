@@ -65,28 +65,35 @@ TEST_CASE("runtime routes: health, app list in manifest order, mini-apps, JSON e
   CHECK(body(host).at("error").at("code").as_string() == "unknown_host");
 }
 
-TEST_CASE("credentials and proxy headers never reach a plugin; its Set-Cookie never leaves") {
+TEST_CASE("credentials and proxy headers never reach a plugin, in either isolation mode; its Set-Cookie never leaves") {
   TestServer s;
-  REQUIRE(s.load("one.json", manifest_json("one", "one.example", kApps)).empty());
+  REQUIRE(s.load("one.json", manifest_json("one", "one.example", kApps + R"(,
+    {"id": "notes-remote", "name": "Notes", "plugin": "notes.so", "isolation": "process"})")).empty());
   HttpClient c(s.port());
-  Reply r = c.request("GET", "/apps/notes/headers", "one.example",
-                      {{"Proxy-Authorization", "Basic c2VjcmV0LXRva2Vu"},  // valid bearer tokens:
-                       {"Cookie", "tracking=s3cret"},                     // accounts_test.cc
-                       {"X-Forwarded-For", "203.0.113.9"},
-                       {"Forwarded", "for=203.0.113.9"},
-                       {"Accept-Language", "ja"}});
-  REQUIRE(r.status == 200);
-  auto seen = body(r).as_object();
-  CHECK(seen.contains("accept-language"));
-  CHECK(seen.contains("host"));
-  CHECK_FALSE(seen.contains("proxy-authorization"));
-  CHECK_FALSE(seen.contains("cookie"));
-  CHECK_FALSE(seen.contains("x-forwarded-for"));
-  CHECK_FALSE(seen.contains("forwarded"));
-  CHECK(r.body.find("s3cret") == std::string::npos);
-  CHECK(r.body.find("c2VjcmV0LXRva2Vu") == std::string::npos);
-  CHECK(r.headers.count("set-cookie") == 0);
-  CHECK(r.headers["x-notes"] == "1");
+  for (const char* app : {"notes", "notes-remote"}) {
+    CAPTURE(app);
+    Reply r = c.request("GET", std::string("/apps/") + app + "/headers", "one.example",
+                        {{"Proxy-Authorization", "Basic c2VjcmV0LXRva2Vu"},  // valid bearer tokens:
+                         {"Cookie", "tracking=s3cret"},                     // accounts_test.cc
+                         {"X-CSRF-Token", "csrf-s3cret"},
+                         {"X-Forwarded-For", "203.0.113.9"},
+                         {"Forwarded", "for=203.0.113.9"},
+                         {"Accept-Language", "ja"}});
+    REQUIRE(r.status == 200);
+    auto seen = body(r).as_object();
+    CHECK(seen.contains("accept-language"));
+    CHECK(seen.contains("host"));
+    for (std::string_view hidden : kHiddenRequestHeaders) CHECK_FALSE(seen.contains(hidden));
+    CHECK_FALSE(seen.contains("proxy-authorization"));
+    CHECK_FALSE(seen.contains("cookie"));
+    CHECK_FALSE(seen.contains("x-csrf-token"));
+    CHECK_FALSE(seen.contains("x-forwarded-for"));
+    CHECK_FALSE(seen.contains("forwarded"));
+    CHECK(r.body.find("s3cret") == std::string::npos);
+    CHECK(r.body.find("c2VjcmV0LXRva2Vu") == std::string::npos);
+    CHECK(r.headers.count("set-cookie") == 0);
+    CHECK(r.headers["x-notes"] == "1");
+  }
 }
 
 TEST_CASE("past the deadline the client gets 504; the late answer is dropped") {
@@ -165,4 +172,18 @@ TEST_CASE("two municipalities on one port, chosen by Host, each with its own ins
   REQUIRE(problems.size() == 1);
   CHECK(problems[0].find("already served") != std::string::npos);
   CHECK(body(c.get("/api/v1/apps", "saga.example")).at("municipality").as_string() == "saga");
+}
+
+TEST_CASE("Strict-Transport-Security on every answer of a municipality served over https, not over http") {
+  TestServer s;
+  REQUIRE(s.load("one.json", manifest_json("one", "one.example", kApps)).empty());  // https://one.example
+  REQUIRE(s.load("plain.json", R"({"municipality": "plain", "name": "P", "public_url": "http://plain.example",
+    "hostnames": ["plain.example"], "timezone": "Asia/Tokyo",
+    "mini_apps": [{"id": "hello", "name": "H", "plugin": "hello.so"}]})").empty());
+  HttpClient c(s.port());
+  for (const char* path : {"/api/v1/apps", "/apps/hello/", "/apps/nowhere/", "/.well-known/jwks.json"}) {
+    CAPTURE(path);
+    CHECK(c.get(path, "one.example").headers["strict-transport-security"] == "max-age=31536000");
+    CHECK(c.get(path, "plain.example").headers.count("strict-transport-security") == 0);
+  }
 }
