@@ -102,7 +102,12 @@ Result<json::object> verify_jwt(std::string_view token, const VerifyRules& rules
   }
   if (header->contains("crit")) return refuse("critical header extensions are not supported");
   const json::value* typ = header->if_contains("typ");
-  if (!typ || !typ->is_string() || !iequals(typ->as_string(), rules.typ)) {
+  auto typ_matches = [&](std::string_view t) {
+    constexpr std::string_view kMedia = "application/";
+    if (t.size() > kMedia.size() && iequals(t.substr(0, kMedia.size()), kMedia)) t.remove_prefix(kMedia.size());
+    return iequals(t, rules.typ);
+  };
+  if (!typ || !typ->is_string() || !typ_matches(typ->as_string())) {
     return refuse("wrong token type (expected " + rules.typ + ")");
   }
   const json::value* kid = header->if_contains("kid");
@@ -128,8 +133,13 @@ Result<json::object> verify_jwt(std::string_view token, const VerifyRules& rules
   if (auto nbf = numeric_date(*claims, "nbf"); nbf && *nbf > now + leeway) {
     return refuse("not valid yet");
   }
-  if (auto iat = numeric_date(*claims, "iat"); iat && *iat > now + leeway) {
-    return refuse("issued in the future");
+  auto iat = numeric_date(*claims, "iat");
+  if (iat && *iat > now + leeway) return refuse("issued in the future");
+  if (int64_t longest = rules.max_lifetime.count(); longest > 0) {
+    if (!iat) return refuse("no issue time (iat)");
+    if (*exp - *iat > longest) {
+      return refuse("lifetime longer than the " + std::to_string(longest) + " s this issuer gives");
+    }
   }
   return std::move(*claims);
 }

@@ -20,12 +20,16 @@
 namespace machi::identity {
 
 struct VerifyRules {
-  std::string typ;       // required, compared case-insensitively (e.g. "at+jwt")
+  std::string typ;       // required, case-insensitive; "application/" + typ too (RFC 9068 §2.1)
   std::string issuer;    // required `iss`
   std::string audience;  // `aud` must be it, or an array holding it
   std::chrono::seconds leeway{30};
   int64_t now = 0;       // Unix seconds; 0: the system clock
   size_t max_size = 8192;
+  // > 0: `iat` is required and `exp` may be at most this long after it (iat itself is never in
+  // the future beyond the leeway): a token signed with the real key but minted for longer than
+  // the issuer ever issues is refused.
+  std::chrono::seconds max_lifetime{0};
 };
 
 // The key for a `kid`, or nullptr when unknown.

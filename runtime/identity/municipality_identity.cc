@@ -231,6 +231,7 @@ VerifyRules MunicipalityIdentity::access_token_rules(const std::string& issuer) 
   rules.typ = kAccessTokenType;
   rules.issuer = issuer;
   rules.audience = kAccessTokenAudience;
+  rules.max_lifetime = kAccessTokenLifetime;
   return rules;
 }
 

@@ -137,6 +137,35 @@ TEST_CASE("expiry, not-before and issued-at are checked with a small leeway") {
   CHECK(has(f.refusal(f.token(c)), "no expiry"));
 }
 
+TEST_CASE("with a maximum lifetime, exp may be at most that long after iat and after now; iat is required") {
+  Fixture f;
+  f.rules.max_lifetime = std::chrono::seconds(600);
+  CHECK(verify_jwt(f.token(f.claims(600)), f.rules, f.lookup).is_ok());
+  CHECK(has(f.refusal(f.token(f.claims(601))), "lifetime longer than the 600 s"));
+  CHECK(has(f.refusal(f.token(f.claims(365 * 86400))), "lifetime longer"));  // a year-long token, real key
+  auto c = f.claims();
+  c.erase("iat");
+  CHECK(has(f.refusal(f.token(c)), "no issue time"));
+  c = f.claims(600);
+  c["iat"] = kNow + 20;  // a clock a little ahead (within the leeway), a full lifetime after it
+  c["exp"] = kNow + 20 + 600;
+  CHECK(verify_jwt(f.token(c), f.rules, f.lookup).is_ok());
+  f.rules.max_lifetime = std::chrono::seconds(0);  // no limit: only expiry counts
+  CHECK(verify_jwt(f.token(f.claims(365 * 86400)), f.rules, f.lookup).is_ok());
+}
+
+TEST_CASE("typ is at+jwt or application/at+jwt (RFC 9068), in any case") {
+  Fixture f;
+  for (const char* typ : {"at+jwt", "application/at+jwt", "Application/AT+JWT"}) {
+    CAPTURE(typ);
+    CHECK(verify_jwt(f.token(f.claims(), typ), f.rules, f.lookup).is_ok());
+  }
+  for (const char* typ : {"application/", "application/jwt", "text/at+jwt", "JWT", "xat+jwt"}) {
+    CAPTURE(typ);
+    CHECK(has(f.refusal(f.token(f.claims(), typ)), "wrong token type"));
+  }
+}
+
 TEST_CASE("unknown kid, a kid carrying a path, and a token signed by another key are refused") {
   Fixture f;
   Es256Key other = Es256Key::generate().value();
