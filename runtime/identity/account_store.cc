@@ -163,6 +163,9 @@ CREATE TABLE broadcasts(
   created_by TEXT NOT NULL,
   created_ms INTEGER NOT NULL);
 CREATE INDEX notifications_broadcast ON notifications(broadcast_id) WHERE broadcast_id IS NOT NULL;
+)sql",
+R"sql(
+ALTER TABLE accounts ADD COLUMN token_epoch INTEGER NOT NULL DEFAULT 0;
 )sql"};
 
 std::string random_bytes(size_t n) {
@@ -189,6 +192,12 @@ Result<std::unique_ptr<AccountStore>> AccountStore::open(const std::filesystem::
   std::unique_ptr<AccountStore> store(new AccountStore());
   store->db_ = std::move(db).value();
   sqlite3* raw = store->db_.get();
+  {
+    Query epochs(raw, "SELECT public_id, token_epoch FROM accounts");
+    while (epochs.step() == SQLITE_ROW) {
+      store->epochs_.emplace(epochs.text(0), static_cast<uint32_t>(epochs.integer(1)));
+    }
+  }
   store->notifications_ = std::make_unique<notify::NotificationStore>(raw, store->mutex_);
   store->broadcasts_ = std::make_unique<notify::BroadcastStore>(raw, store->mutex_);
   Query read(raw, "SELECT value FROM secrets WHERE name = 'pairwise'");
@@ -264,14 +273,39 @@ Result<Account> AccountStore::create(const Account& account) {
   if ((rc & 0xff) == SQLITE_CONSTRAINT) return Status::error("login_taken");
   if (rc != SQLITE_DONE) return Status::error(std::string("storing the account failed: ") + sqlite3_errmsg(db_.get()));
   a.id = sqlite3_last_insert_rowid(db_.get());
+  {
+    std::unique_lock epochs(epochs_mutex_);
+    epochs_[a.public_id] = 0;
+  }
   return a;
 }
 
-Status AccountStore::set_password(int64_t account_id, std::string_view hash) {
+std::optional<uint32_t> AccountStore::token_epoch(std::string_view public_id) const {
+  std::shared_lock lock(epochs_mutex_);
+  auto it = epochs_.find(public_id);
+  if (it == epochs_.end()) return std::nullopt;
+  return it->second;
+}
+
+Status AccountStore::bump_token_epoch(int64_t account_id) {
   std::lock_guard lock(mutex_);
-  Query q(db_.get(), "UPDATE accounts SET password = ?1 WHERE id = ?2");
-  q.bind(1, hash).bind(2, account_id);
-  return q.step() == SQLITE_DONE ? Status::ok() : Status::error("storing the password failed");
+  Query q(db_.get(), "UPDATE accounts SET token_epoch = token_epoch + 1 WHERE id = ?1 "
+                     "RETURNING public_id, token_epoch");
+  q.bind(1, account_id);
+  if (q.step() != SQLITE_ROW) return Status::error("no such account");
+  std::unique_lock epochs(epochs_mutex_);
+  epochs_[std::string(q.text(0))] = static_cast<uint32_t>(q.integer(1));
+  return Status::ok();
+}
+
+Status AccountStore::set_password(int64_t account_id, std::string_view hash) {
+  {
+    std::lock_guard lock(mutex_);
+    Query q(db_.get(), "UPDATE accounts SET password = ?1 WHERE id = ?2");
+    q.bind(1, hash).bind(2, account_id);
+    if (q.step() != SQLITE_DONE) return Status::error("storing the password failed");
+  }
+  return bump_token_epoch(account_id);  // a new password: tokens issued under the old one stop
 }
 
 Status AccountStore::update_profile(const Account& a) {
@@ -288,9 +322,14 @@ Status AccountStore::delete_account(int64_t account_id) {
   disclosure_generation_++;
   std::lock_guard lock(mutex_);
   Query(db_.get(), "DELETE FROM refresh_tokens WHERE account_id = ?1").bind(1, account_id).step();
-  Query q(db_.get(), "DELETE FROM accounts WHERE id = ?1");
+  Query q(db_.get(), "DELETE FROM accounts WHERE id = ?1 RETURNING public_id");
   q.bind(1, account_id);
-  return q.step() == SQLITE_DONE ? Status::ok() : Status::error("deleting the account failed");
+  if (q.step() != SQLITE_ROW) return Status::error("deleting the account failed");
+  std::string public_id(q.text(0));
+  if (q.step() != SQLITE_DONE) return Status::error("deleting the account failed");
+  std::unique_lock epochs(epochs_mutex_);
+  epochs_.erase(public_id);  // its access tokens stop now, not at expiry
+  return Status::ok();
 }
 
 Status AccountStore::add_refresh(std::string_view token_hash, int64_t account_id,
@@ -328,9 +367,12 @@ void AccountStore::revoke_family(std::string_view family) {
 }
 
 void AccountStore::revoke_account(int64_t account_id) {
-  std::lock_guard lock(mutex_);
-  Query(db_.get(), "DELETE FROM refresh_tokens WHERE account_id = ?1").bind(1, account_id).step();
-  Query(db_.get(), "DELETE FROM web_sessions WHERE account_id = ?1").bind(1, account_id).step();
+  {
+    std::lock_guard lock(mutex_);
+    Query(db_.get(), "DELETE FROM refresh_tokens WHERE account_id = ?1").bind(1, account_id).step();
+    Query(db_.get(), "DELETE FROM web_sessions WHERE account_id = ?1").bind(1, account_id).step();
+  }
+  (void)bump_token_epoch(account_id);
 }
 
 Status AccountStore::add_nonce(std::string_view nonce_hash, int64_t account_id, int64_t expires_ms) {

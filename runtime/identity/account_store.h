@@ -13,8 +13,10 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -53,11 +55,20 @@ class AccountStore {
   std::optional<Account> by_login(std::string_view login);
   std::optional<Account> by_public_id(std::string_view public_id);
   std::optional<Account> by_id(int64_t id);
+  // Also moves the token epoch on (bump_token_epoch).
   Status set_password(int64_t account_id, std::string_view hash);
   // The resident-editable fields: display name, language, district, household.
   Status update_profile(const Account& account);
-  // Removes the account and, by cascade, its refresh tokens.
+  // Removes the account and, by cascade, its refresh tokens; its access tokens stop at once.
   Status delete_account(int64_t account_id);
+
+  // Every account's access-token epoch, in memory (loaded at open, kept in accounts.token_epoch
+  // so a restart sees it): a token carries the epoch it was issued under and is refused when the
+  // account's epoch moved on (password change, sign-out everywhere) or the account is gone.
+  // nullopt: no such account. A shared lock and one hash lookup: checked on every request.
+  std::optional<uint32_t> token_epoch(std::string_view public_id) const;
+  // Moves the account's epoch on: every access token issued before stops working.
+  Status bump_token_epoch(int64_t account_id);
 
   // Refresh tokens are stored by hash; a family is one sign-in's chain of rotations.
   Status add_refresh(std::string_view token_hash, int64_t account_id, std::string_view family,
@@ -67,6 +78,8 @@ class AccountStore {
   RefreshUse use_refresh(std::string_view token_hash, int64_t now_ms, int64_t& account_id,
                          std::string& family);
   void revoke_family(std::string_view family);
+  // Every sign-in of the account: refresh tokens, web sessions, and (bump_token_epoch) every
+  // access token already issued.
   void revoke_account(int64_t account_id);
 
   // eKYC nonces: issued to one account, used once, expiring.
@@ -150,6 +163,12 @@ class AccountStore {
   storage::SqliteHandle db_;
   std::string pairwise_secret_;
   std::atomic<uint64_t> disclosure_generation_{0};
+  struct TransparentHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  mutable std::shared_mutex epochs_mutex_;  // guards epochs_ (taken after mutex_, never before)
+  std::unordered_map<std::string, uint32_t, TransparentHash, std::equal_to<>> epochs_;
   std::unique_ptr<notify::NotificationStore> notifications_;
   std::unique_ptr<notify::BroadcastStore> broadcasts_;
 };

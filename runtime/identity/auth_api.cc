@@ -357,6 +357,14 @@ HttpResponse AuthApi::sign_out(const HttpRequest& r, MunicipalityIdentity& id) {
   std::string family;
   auto use = id.accounts().use_refresh(sha256_hex(token), now_ms(), account_id, family);
   if (use == AccountStore::RefreshUse::kUnknown) return json_error(401, "invalid_grant", "unknown refresh token");
+  const boost::json::value* everywhere = body->if_contains("everywhere");
+  if (everywhere && !everywhere->is_bool()) return json_error(400, "invalid_request", "/everywhere: must be true or false");
+  if (everywhere && everywhere->as_bool()) {
+    // Every sign-in of the account: refresh tokens, web sessions and every access token issued.
+    id.accounts().revoke_account(account_id);
+    log_line(LogLevel::kInfo, "identity", "signed out everywhere");
+    return no_content();
+  }
   id.accounts().revoke_family(family);
   return no_content();
 }

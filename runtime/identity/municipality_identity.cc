@@ -52,7 +52,8 @@ Result<std::string> MunicipalityIdentity::issue_access_token(const Account& acco
                              {"jti", base64url_encode(jti)},
                              {"assurance", account.assurance},
                              {"locale", account.language},
-                             {"audience", account.audience}};
+                             {"audience", account.audience},
+                             {"epoch", accounts_->token_epoch(account.public_id).value_or(0)}};
   std::vector<std::string> roles = accounts_->roles(account.id);
   if (!roles.empty()) {
     boost::json::array list;
@@ -134,6 +135,7 @@ Result<std::shared_ptr<const Principal>> MunicipalityIdentity::authenticate(
       [&](const std::shared_ptr<const VerifiedToken>& entry) { return entry->matches(issuer, signed_part); });
   if (cached) {
     const Principal* principal = &(*cached)->principal;
+    if (Status s = current_account(*principal); !s) return s;
     return std::shared_ptr<const Principal>(std::move(*cached), principal);
   }
   auto claims = verify_jwt(token, access_token_rules(issuer), key_lookup());
@@ -161,12 +163,30 @@ Result<std::shared_ptr<const Principal>> MunicipalityIdentity::authenticate(
     }
   }
   if (p.public_id.empty()) return Status::error("invalid token: no subject");
+  if (const boost::json::value* epoch = claims->if_contains("epoch")) {
+    if (!epoch->is_int64() || epoch->as_int64() < 0 || epoch->as_int64() > UINT32_MAX) {
+      return Status::error("invalid token: malformed epoch");
+    }
+    p.epoch = static_cast<uint32_t>(epoch->as_int64());
+  }
+  if (Status s = current_account(p); !s) return s;
   // Cached until exp plus the verifier's leeway: exactly as long as a fresh verification would
   // accept the token, never longer.
   const boost::json::value* exp = claims->if_contains("exp");
   std::shared_ptr<const VerifiedToken> shared = std::move(entry);
   if (exp && exp->is_int64()) verified_.insert(key, shared, exp->as_int64() + 30, hint);
   return std::shared_ptr<const Principal>(shared, &shared->principal);
+}
+
+// A verified token still speaks for its account: it exists (deleted: refused at once, not at
+// expiry; a subject never registered: refused) and its epoch is the token's.
+Status MunicipalityIdentity::current_account(const Principal& p) const {
+  std::optional<uint32_t> epoch = accounts_->token_epoch(p.public_id);
+  if (!epoch) return Status::error("invalid token: the account no longer exists");
+  if (*epoch != p.epoch) {
+    return Status::error("invalid token: revoked (the password changed or every sign-in was signed out)");
+  }
+  return Status::ok();
 }
 
 std::string MunicipalityIdentity::pairwise_subject(std::string_view mount_id,

@@ -76,6 +76,7 @@ struct Principal {
   std::string assurance;           // "self" or "verified"
   std::string locale;
   std::string audience;            // "resident" or "visitor"
+  uint32_t epoch = 0;              // the account's token epoch it was issued under (AccountStore)
 };
 
 class MunicipalityIdentity {
@@ -125,6 +126,7 @@ class MunicipalityIdentity {
   KeyLookup key_lookup() const;
 
  private:
+  Status current_account(const Principal& p) const;
   std::unique_ptr<Es256Key> vapid_;
   std::unique_ptr<KeyStore> keys_;
   std::unique_ptr<AccountStore> accounts_;

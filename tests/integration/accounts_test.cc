@@ -108,9 +108,9 @@ TEST_CASE("the database with password hashes and the pairwise secret is 0600 in 
   {
     std::ofstream(dir / "m.json") << manifest_json("demo", "localhost", kApps);
   }
-  auto [status, output] = run_command(std::string(MACHI_BINARY) + " serve --once --manifest " + (dir / "m.json").string() +
-                                      " --plugin-dir " + MACHI_FIXTURE_DIR + " --data " + (dir / "data").string());
-  CHECK_MESSAGE(status == 0, output);
+  auto served = run_command(std::string(MACHI_BINARY) + " serve --once --manifest " + (dir / "m.json").string() +
+                            " --plugin-dir " + MACHI_FIXTURE_DIR + " --data " + (dir / "data").string());
+  CHECK_MESSAGE(served.first == 0, served.second);
   namespace fs = std::filesystem;
   CHECK((fs::status(dir / "data").permissions() & fs::perms::all) == fs::perms::owner_all);
   for (const auto& e : fs::recursive_directory_iterator(dir / "data")) {
@@ -354,6 +354,61 @@ TEST_CASE("export gathers every mini-app's data; deletion erases it through the 
   CHECK(get(c, "/api/v1/me", token).status == 401);
   CHECK(post(c, "/api/v1/auth/token", {{"grant_type", "password"}, {"login", "leaving@example.jp"},
                                        {"password", "correct horse battery"}}).status == 401);
+  // The same access token reaches no mini-app any more: nothing can store new personal data
+  // under a subject whose erase hook has run.
+  Reply late = c.request("POST", "/apps/notes-b/notes", "localhost", {{"Authorization", "Bearer " + token}}, "後から");
+  CHECK(late.status == 401);
+  CHECK(parse(late).at("error").at("message").as_string().find("the account no longer exists") != std::string::npos);
+  CHECK(get(c, "/apps/notes-a/whoami", token).status == 401);
+  CHECK(note_rows(s.dir / "data/demo/apps/notes-b.db") == 0);
+  CHECK(get(c, "/apps/notes-a/whoami", other).status == 200);  // the other resident is untouched
+}
+
+TEST_CASE("a password change and signing out everywhere stop every access token at once; a real-key token for nobody is refused") {
+  TestServer s;
+  REQUIRE(s.load("m.json", manifest_json("demo", "localhost", kApps)).empty());
+  HttpClient c(s.port());
+  json::value first = register_account(c, "epoch@example.jp");
+  std::string before(first.at("access_token").as_string());
+  REQUIRE(get(c, "/apps/notes-a/whoami", before).status == 200);  // cached, too
+  // A password change: tokens issued before it stop, on mini-apps as on /me; a new one works.
+  REQUIRE(post(c, "/api/v1/me/password", {{"current_password", "correct horse battery"},
+                                          {"new_password", "new secret phrase"}}, before).status == 204);
+  Reply stale = get(c, "/apps/notes-a/whoami", before);
+  CHECK(stale.status == 401);
+  CHECK(parse(stale).at("error").at("message").as_string().find("revoked") != std::string::npos);
+  CHECK(get(c, "/api/v1/me", before).status == 401);
+  Reply signed_in = post(c, "/api/v1/auth/token", {{"grant_type", "password"}, {"login", "epoch@example.jp"},
+                                                   {"password", "new secret phrase"}});
+  REQUIRE(signed_in.status == 200);
+  std::string after(parse(signed_in).at("access_token").as_string());
+  std::string refresh(parse(signed_in).at("refresh_token").as_string());
+  CHECK(get(c, "/apps/notes-a/whoami", after).status == 200);
+  // Sign out everywhere: this and every other sign-in, refresh tokens and access tokens alike.
+  Reply second_device = post(c, "/api/v1/auth/token", {{"grant_type", "password"}, {"login", "epoch@example.jp"},
+                                                       {"password", "new secret phrase"}});
+  REQUIRE(second_device.status == 200);
+  std::string other_device(parse(second_device).at("access_token").as_string());
+  CHECK(post(c, "/api/v1/auth/signout", {{"refresh_token", refresh}, {"everywhere", true}}).status == 204);
+  CHECK(get(c, "/apps/notes-a/whoami", after).status == 401);
+  CHECK(get(c, "/apps/notes-a/whoami", other_device).status == 401);
+  CHECK(post(c, "/api/v1/auth/token", {{"grant_type", "refresh_token"},
+                                       {"refresh_token", std::string(parse(second_device).at("refresh_token").as_string())}})
+            .status == 401);
+  // The epoch is kept in the store: a restart (a new identity over the same data) agrees.
+  auto reopened = machi::identity::MunicipalityIdentity::open(s.dir / "data/demo", "demo");
+  REQUIRE(reopened.is_ok());
+  CHECK_FALSE(reopened.value()->authenticate("Bearer " + after, "https://localhost").is_ok());
+  // Signed with the municipality's real key, for a subject that was never registered.
+  auto identity = s.municipalities.all().front()->identity;
+  auto key = identity->keys().signing_key();
+  int64_t now = machi::identity::unix_now();
+  std::string nobody = machi::identity::sign_jwt(*key.key, key.kid, "at+jwt",
+      {{"iss", "https://localhost"}, {"aud", "machi"}, {"sub", "0123456789abcdef0123456789abcdef"},
+       {"iat", now}, {"exp", now + 300}, {"jti", "x"}}).value();
+  Reply ghost = get(c, "/apps/notes-a/whoami", nobody);
+  CHECK(ghost.status == 401);
+  CHECK(parse(ghost).at("error").at("message").as_string().find("the account no longer exists") != std::string::npos);
 }
 
 TEST_CASE("if a mini-app cannot erase, the account is kept and the resident can retry") {

@@ -250,9 +250,9 @@ TEST_CASE("mounts that cannot start leave the rest serving, say why, and come up
   // machi check refuses the same manifest with the same reasons.
   auto [check_status, check_output] = check_manifest(dir / "m.json", plugins);
   CHECK(check_status == 1);
-  for (const auto& [id, reason] : reasons) {
-    CAPTURE(id);
-    CHECK(check_output.find(reason) != std::string::npos);
+  for (const auto& entry : reasons) {
+    CAPTURE(entry.first);
+    CHECK(check_output.find(entry.second) != std::string::npos);
   }
 
   // Fixing each file brings its mini-app up, the process running all along.
