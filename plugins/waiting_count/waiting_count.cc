@@ -584,7 +584,10 @@ class WaitingCount : public Plugin {
     while (q.step()) {
       std::string d(q.text(0));
       if (!midnight.contains(d)) midnight[d] = context().local_time_to_unix(d + "T00:00");
-      int64_t hour = (q.integer(3) - midnight[d]) / 3'600'000;  // local hour the visit was queued
+      // The local clock hour the visit was queued (0–23). A business day runs from reset_time to
+      // reset_time, so its visits after midnight (00:10 belongs to the day before when the day
+      // resets at 03:00) are hours 0, 1, 2 of the next calendar day, not 24, 25, 26.
+      int64_t hour = ((q.integer(3) - midnight[d]) / 3'600'000) % 24;
       Row& r = rows[{d, hour, std::string(q.text(1))}];
       ++r.queued;
       std::string status(q.text(2));

@@ -197,6 +197,11 @@ int serve(const Args& args) {
   // Time: every second, a scheduler pass (due jobs, then outboxes into inboxes). The first runs
   // now: jobs that came due while the runtime was down are delivered at start-up.
   watcher->every(std::chrono::seconds(1), [&scheduler] { scheduler.tick(); });
+  // Time: every second, token epochs another process changed (`machi staff add` resetting a
+  // password) reach this one: its old tokens stop here too.
+  watcher->every(std::chrono::seconds(1), [&municipalities] {
+    for (const auto& m : municipalities.all()) m->identity->accounts().refresh_token_epochs_if_changed();
+  });
   // Time: every 2 s, whether a mount's data_dir changed and settled: then its mini-app is
   // started afresh on the new files (a failed one retried), as on a manifest save.
   watcher->every(std::chrono::seconds(2), [&] {

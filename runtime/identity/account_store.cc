@@ -197,6 +197,8 @@ Result<std::unique_ptr<AccountStore>> AccountStore::open(const std::filesystem::
     while (epochs.step() == SQLITE_ROW) {
       store->epochs_.emplace(epochs.text(0), static_cast<uint32_t>(epochs.integer(1)));
     }
+    Query version(raw, "PRAGMA data_version");
+    if (version.step() == SQLITE_ROW) store->data_version_ = version.integer(0);
   }
   store->notifications_ = std::make_unique<notify::NotificationStore>(raw, store->mutex_);
   store->broadcasts_ = std::make_unique<notify::BroadcastStore>(raw, store->mutex_);
@@ -280,11 +282,41 @@ Result<Account> AccountStore::create(const Account& account) {
   return a;
 }
 
-std::optional<uint32_t> AccountStore::token_epoch(std::string_view public_id) const {
-  std::shared_lock lock(epochs_mutex_);
-  auto it = epochs_.find(public_id);
-  if (it == epochs_.end()) return std::nullopt;
-  return it->second;
+std::optional<uint32_t> AccountStore::token_epoch(std::string_view public_id) {
+  {
+    std::shared_lock lock(epochs_mutex_);
+    auto it = epochs_.find(public_id);
+    if (it != epochs_.end()) return it->second;
+  }
+  return reload_token_epoch(public_id);
+}
+
+std::optional<uint32_t> AccountStore::reload_token_epoch(std::string_view public_id) {
+  std::lock_guard lock(mutex_);
+  Query q(db_.get(), "SELECT token_epoch FROM accounts WHERE public_id = ?1");
+  q.bind(1, public_id);
+  std::unique_lock epochs(epochs_mutex_);
+  if (q.step() != SQLITE_ROW) {
+    epochs_.erase(std::string(public_id));
+    return std::nullopt;
+  }
+  auto epoch = static_cast<uint32_t>(q.integer(0));
+  epochs_[std::string(public_id)] = epoch;
+  return epoch;
+}
+
+void AccountStore::refresh_token_epochs_if_changed() {
+  std::lock_guard lock(mutex_);
+  Query version(db_.get(), "PRAGMA data_version");
+  if (version.step() != SQLITE_ROW) return;
+  int64_t now = version.integer(0);
+  if (now == data_version_) return;
+  data_version_ = now;
+  std::unordered_map<std::string, uint32_t, TransparentHash, std::equal_to<>> fresh;
+  Query all(db_.get(), "SELECT public_id, token_epoch FROM accounts");
+  while (all.step() == SQLITE_ROW) fresh.emplace(all.text(0), static_cast<uint32_t>(all.integer(1)));
+  std::unique_lock epochs(epochs_mutex_);
+  epochs_ = std::move(fresh);
 }
 
 Status AccountStore::bump_token_epoch(int64_t account_id) {

@@ -65,8 +65,15 @@ class AccountStore {
   // Every account's access-token epoch, in memory (loaded at open, kept in accounts.token_epoch
   // so a restart sees it): a token carries the epoch it was issued under and is refused when the
   // account's epoch moved on (password change, sign-out everywhere) or the account is gone.
-  // nullopt: no such account. A shared lock and one hash lookup: checked on every request.
-  std::optional<uint32_t> token_epoch(std::string_view public_id) const;
+  // nullopt: no such account. A shared lock and one hash lookup: checked on every request (an
+  // account the map does not know — made by another process, e.g. `machi staff add` — is read
+  // from the database once).
+  std::optional<uint32_t> token_epoch(std::string_view public_id);
+  // The account's epoch read again from the database (the map may be behind another process).
+  std::optional<uint32_t> reload_token_epoch(std::string_view public_id);
+  // Reads every epoch again when another process committed to the database since the last call
+  // (PRAGMA data_version): the serving process calls it every second.
+  void refresh_token_epochs_if_changed();
   // Moves the account's epoch on: every access token issued before stops working.
   Status bump_token_epoch(int64_t account_id);
 
@@ -169,6 +176,7 @@ class AccountStore {
   };
   mutable std::shared_mutex epochs_mutex_;  // guards epochs_ (taken after mutex_, never before)
   std::unordered_map<std::string, uint32_t, TransparentHash, std::equal_to<>> epochs_;
+  int64_t data_version_ = -1;  // guarded by mutex_
   std::unique_ptr<notify::NotificationStore> notifications_;
   std::unique_ptr<notify::BroadcastStore> broadcasts_;
 };

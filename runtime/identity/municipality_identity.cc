@@ -53,7 +53,8 @@ Result<std::string> MunicipalityIdentity::issue_access_token(const Account& acco
                              {"assurance", account.assurance},
                              {"locale", account.language},
                              {"audience", account.audience},
-                             {"epoch", accounts_->token_epoch(account.public_id).value_or(0)}};
+                             // From the database: another process may have moved it on.
+                             {"epoch", accounts_->reload_token_epoch(account.public_id).value_or(0)}};
   std::vector<std::string> roles = accounts_->roles(account.id);
   if (!roles.empty()) {
     boost::json::array list;
@@ -182,6 +183,9 @@ Result<std::shared_ptr<const Principal>> MunicipalityIdentity::authenticate(
 // expiry; a subject never registered: refused) and its epoch is the token's.
 Status MunicipalityIdentity::current_account(const Principal& p) const {
   std::optional<uint32_t> epoch = accounts_->token_epoch(p.public_id);
+  if (!epoch) return Status::error("invalid token: the account no longer exists");
+  // A token newer than what this process knows: another process moved the epoch on; read it.
+  if (p.epoch > *epoch) epoch = accounts_->reload_token_epoch(p.public_id);
   if (!epoch) return Status::error("invalid token: the account no longer exists");
   if (*epoch != p.epoch) {
     return Status::error("invalid token: revoked (the password changed or every sign-in was signed out)");

@@ -753,3 +753,29 @@ TEST_CASE("a mini-app disabled during an account deletion erases when it is enab
   REQUIRE(s.load("m.json", manifest(true)).empty());   // enabled again: the erasure runs
   CHECK(note_rows(s.dir / "data/demo/apps/notes-b.db") == 0);
 }
+
+TEST_CASE("a password reset by another process (machi staff add) stops the old tokens here and lets the new ones in") {
+  TestServer s;
+  std::string manifest = manifest_json("demo", "localhost", kApps);
+  manifest.insert(1, R"("staff_roles": ["operator"], )");
+  REQUIRE(s.load("m.json", manifest).empty());
+  HttpClient c(s.port());
+  REQUIRE(staff_add(s, "ops@city.example", "operator") == 0);  // an account this process never made
+  auto sign_in = [&] {
+    Reply r = post(c, "/api/v1/auth/token", {{"grant_type", "password"}, {"login", "ops@city.example"},
+                                             {"password", "staff password 1"}});
+    REQUIRE_MESSAGE(r.status == 200, r.body);
+    return std::string(parse(r).at("access_token").as_string());
+  };
+  std::string old_token = sign_in();
+  CHECK(get(c, "/apps/notes-a/whoami", old_token).status == 200);
+  REQUIRE(staff_add(s, "ops@city.example", "operator") == 0);  // the same login again: a new password
+  // A token issued after the reset is newer than this process knew: it reads the epoch again.
+  std::string new_token = sign_in();
+  CHECK(get(c, "/apps/notes-a/whoami", new_token).status == 200);
+  CHECK(get(c, "/apps/notes-a/whoami", old_token).status == 401);
+  // And with no new token: the serving process's once-a-second refresh (data_version) sees it.
+  REQUIRE(staff_add(s, "ops@city.example", "operator") == 0);
+  s.municipalities.all().front()->identity->accounts().refresh_token_epochs_if_changed();
+  CHECK(get(c, "/apps/notes-a/whoami", new_token).status == 401);
+}
