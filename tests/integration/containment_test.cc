@@ -78,6 +78,14 @@ std::pair<std::string, std::string> state_of(const json::value& ready, const std
   return {"", ""};
 }
 
+// <dir>/plugins holding copies of built plugins: {file in the build, name to give it}.
+fs::path plugin_dir_with(const ScratchDir& dir, std::initializer_list<std::pair<fs::path, std::string>> plugins) {
+  fs::path out = dir / "plugins";
+  fs::create_directories(out);
+  for (const auto& [from, name] : plugins) fs::copy_file(from, out / name);
+  return out;
+}
+
 MachiProcessOptions process_options(const fs::path& plugins) {
   MachiProcessOptions o;
   o.plugin_dir = plugins;
@@ -100,10 +108,8 @@ std::string problems_text(const json::value& ready) {
 
 TEST_CASE("damaged builds deployed under load: the process lives, the others answer everything, the old build serves") {
   ScratchDir dir;
-  fs::path plugins = dir / "plugins";
-  fs::create_directories(plugins);
-  fs::copy_file(fs::path(MACHI_PLUGIN_DIR) / "hello.so", plugins / "hello.so");
-  fs::copy_file(fs::path(MACHI_FIXTURE_DIR) / "notes.so", plugins / "notes.so");
+  fs::path plugins = plugin_dir_with(dir, {{fs::path(MACHI_PLUGIN_DIR) / "hello.so", "hello.so"},
+                                           {fs::path(MACHI_FIXTURE_DIR) / "notes.so", "notes.so"}});
   const std::string good = read_file(fs::path(MACHI_FIXTURE_DIR) / "versioned_v1.so");
   write_file(plugins / "victim.so", good);
   write_manifest(dir / "m.json", manifest_json("city", "localhost", R"(
@@ -182,10 +188,8 @@ TEST_CASE("damaged builds deployed under load: the process lives, the others ans
 
 TEST_CASE("a build that crashes while loading is opened in a throwaway process first and kept out") {
   ScratchDir dir;
-  fs::path plugins = dir / "plugins";
-  fs::create_directories(plugins);
-  fs::copy_file(fs::path(MACHI_PLUGIN_DIR) / "hello.so", plugins / "hello.so");
-  fs::copy_file(fs::path(MACHI_FIXTURE_DIR) / "crash_on_load.so", plugins / "crashy.so");
+  fs::path plugins = plugin_dir_with(dir, {{fs::path(MACHI_PLUGIN_DIR) / "hello.so", "hello.so"},
+                                           {fs::path(MACHI_FIXTURE_DIR) / "crash_on_load.so", "crashy.so"}});
   write_manifest(dir / "m.json", manifest_json("city", "localhost", R"(
     {"id": "hello", "name": "H", "plugin": "hello.so"},
     {"id": "crashy", "name": "C", "plugin": "crashy.so"})"));
@@ -203,9 +207,8 @@ TEST_CASE("a build that crashes while loading is opened in a throwaway process f
 
 TEST_CASE("mounts that cannot start leave the rest serving, say why, and come up when fixed, without a restart") {
   ScratchDir dir;
-  fs::path plugins = dir / "plugins";
-  fs::create_directories(plugins);
-  for (const char* so : {"hello.so", "garbage_calendar.so"}) fs::copy_file(fs::path(MACHI_PLUGIN_DIR) / so, plugins / so);
+  fs::path plugins = plugin_dir_with(dir, {{fs::path(MACHI_PLUGIN_DIR) / "hello.so", "hello.so"},
+                                           {fs::path(MACHI_PLUGIN_DIR) / "garbage_calendar.so", "garbage_calendar.so"}});
   fs::path data = dir / "gomi";
   fs::create_directories(data);
   write_file(data / "area_days.csv", "\x80\x80\x80\n");  // neither UTF-8 nor CP932: nothing usable
