@@ -196,7 +196,7 @@ Result<PluginLoader::Copy> PluginLoader::copy_in(const fs::path& file, const std
 
 Result<std::shared_ptr<const LoadedPlugin>> PluginLoader::stage(const fs::path& file) {
   const std::string where = "plugin " + file.string() + ": ";
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(*mutex_);
   auto copy = copy_in(file, where);
   if (!copy) return copy.status();
   std::error_code ec;
@@ -209,7 +209,7 @@ Result<std::shared_ptr<const LoadedPlugin>> PluginLoader::stage(const fs::path& 
 
 Result<std::shared_ptr<const LoadedPlugin>> PluginLoader::load(const fs::path& file) {
   const std::string where = "plugin " + file.string() + ": ";
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(*mutex_);
   auto copy = copy_in(file, where);
   if (!copy) return copy.status();
   const std::string& hash = copy.value().sha256;

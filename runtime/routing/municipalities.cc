@@ -249,7 +249,7 @@ std::shared_ptr<const MunicipalitySnapshot> Municipalities::build(
 
 std::vector<std::string> Municipalities::load(const std::filesystem::path& given) {
   const std::filesystem::path file = std::filesystem::absolute(given).lexically_normal();
-  std::lock_guard reload(reload_mutex_);
+  std::lock_guard reload(*reload_mutex_);
   std::vector<std::string> problems;
   std::vector<ManifestProblem> manifest_problems;
   auto manifest = load_manifest(file, manifest_problems);

@@ -139,7 +139,8 @@ class Municipalities {
 
   PluginLoader& loader_;
   MunicipalitiesOptions options_;
-  std::mutex reload_mutex_;  // one reload at a time
+  // One reload at a time. On the heap: see PluginLoader's mutex (lock-order checking by address).
+  std::unique_ptr<std::mutex> reload_mutex_ = std::make_unique<std::mutex>();
   mutable std::mutex mutex_;  // guards entries_ and hosts_
   std::map<std::filesystem::path, Entry> entries_;
   std::map<std::string, std::shared_ptr<const MunicipalitySnapshot>, std::less<>> hosts_;
