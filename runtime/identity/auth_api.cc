@@ -145,7 +145,7 @@ HttpResponse AuthApi::handle(const HttpRequest& request, std::string_view path,
                         : json_error(405, "method_not_allowed", "use POST");
   }
   if (path == "auth/register") {
-    return need("POST") ? register_account(request, identity, issuer)
+    return need("POST") ? register_account(request, identity, issuer, client)
                         : json_error(405, "method_not_allowed", "use POST");
   }
   if (path == "auth/token") {
@@ -190,10 +190,15 @@ HttpResponse AuthApi::tokens_for(const Account& account, MunicipalityIdentity& i
 }
 
 HttpResponse AuthApi::register_account(const HttpRequest& r, MunicipalityIdentity& id,
-                                       const std::string& issuer) {
+                                       const std::string& issuer, const std::string& client) {
   HttpResponse error;
   auto body = body_object(r, error);
   if (!body) return error;
+  // "login_taken" tells whether a login exists (residents need to know); so that it cannot list
+  // logins fast, each such answer to one client counts like a failed sign-in: three free, then
+  // 1 s, 2 s, 4 s … up to 15 minutes (429). Successful sign-ups never count and never reset it.
+  const std::string signup_key = "signup:" + client;
+  if (int64_t blocked = id.accounts().blocked_until_ms(signup_key); blocked > now_ms()) return too_many(blocked);
   Account a;
   a.login = field(*body, "login");
   std::string password = field(*body, "password");
@@ -216,7 +221,10 @@ HttpResponse AuthApi::register_account(const HttpRequest& r, MunicipalityIdentit
   a.password_hash = hashed.value();
   auto created = id.accounts().create(a);
   if (!created) {
-    if (created.error() == "login_taken") return json_error(409, "login_taken", "/login is already registered");
+    if (created.error() == "login_taken") {
+      id.accounts().record_failure(signup_key, now_ms());
+      return json_error(409, "login_taken", "/login is already registered");
+    }
     return json_error(500, "internal", "cannot store the account");
   }
   log_line(LogLevel::kInfo, "identity", "account registered");

@@ -61,7 +61,8 @@ class AuthApi {
                                        const std::vector<std::string>& roles);
 
  private:
-  HttpResponse register_account(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer);
+  HttpResponse register_account(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer,
+                                const std::string& client);
   HttpResponse token(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer,
                      const std::string& client);
   // Back-off, then the password: the account, or `error` (400/401/429/503).

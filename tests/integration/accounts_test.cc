@@ -120,6 +120,31 @@ TEST_CASE("the database with password hashes and the pairwise secret is 0600 in 
   }
 }
 
+TEST_CASE("login_taken cannot list logins fast: one client's taken answers back off; sign-ups and other clients go on") {
+  TestServer s;
+  std::string manifest = manifest_json("demo", "localhost", kApps);
+  manifest.insert(1, R"("trusted_proxies": ["127.0.0.1"], )");
+  REQUIRE(s.load("m.json", manifest).empty());
+  HttpClient c(s.port());
+  auto sign_up = [&](const std::string& login, const std::string& from) {
+    return c.request("POST", "/api/v1/auth/register", "localhost",
+                     {{"X-Forwarded-For", from}, {"Content-Type", "application/json"}},
+                     json::serialize(json::object{{"login", login}, {"password", "correct horse battery"},
+                                                  {"display_name", "R"}}));
+  };
+  REQUIRE(sign_up("taken@example.jp", "198.51.100.1").status == 201);
+  // An enumerator at one address: three taken answers are free, the fourth starts a wait.
+  for (int i = 0; i < 4; ++i) CHECK(sign_up("taken@example.jp", "203.0.113.5").status == 409);
+  Reply throttled = sign_up("other@example.jp", "203.0.113.5");  // any login, from that client
+  CHECK(throttled.status == 429);
+  CHECK_FALSE(throttled.headers["retry-after"].empty());
+  // Another client is not held up, and a new resident there signs up as usual.
+  CHECK(sign_up("taken@example.jp", "198.51.100.2").status == 409);
+  CHECK(sign_up("new@example.jp", "198.51.100.2").status == 201);
+  // Successful sign-ups never count: many residents behind one address are not throttled.
+  for (int i = 0; i < 6; ++i) CHECK(sign_up("family" + std::to_string(i) + "@example.jp", "198.51.100.3").status == 201);
+}
+
 TEST_CASE("registration refuses bad input with a pointer and a duplicate login with 409") {
   TestServer s;
   REQUIRE(s.load("m.json", manifest_json("demo", "localhost", kApps)).empty());
