@@ -18,6 +18,7 @@
 #include "runtime/http/http_message.h"
 #include "runtime/identity/auth_api.h"
 #include "runtime/identity/base64url.h"
+#include "runtime/storage/file_digest.h"
 
 namespace machi::identity {
 
@@ -77,17 +78,7 @@ inline std::string random_token() {
   return base64url_encode(bytes);
 }
 
-inline std::string sha256_hex(std::string_view text) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned char b : digest) {
-    hex.push_back(kHex[b >> 4]);
-    hex.push_back(kHex[b & 0xf]);
-  }
-  return hex;
-}
+inline std::string sha256_hex(std::string_view text) { return storage::sha256_hex(text); }
 
 // The two sign-in back-off counters a login attempt touches: per login (case-folded) and per
 // client address.

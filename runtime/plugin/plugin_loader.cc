@@ -9,7 +9,6 @@
 #define BOOST_DLL_USE_STD_FS  // std::filesystem paths, not Boost.Filesystem
 #endif
 #include <boost/dll/shared_library.hpp>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 
 #include <array>
@@ -19,6 +18,7 @@
 #include "runtime/plugin/elf_check.h"
 #include "runtime/plugin/host_api.h"
 #include "runtime/plugin/plugin_probe.h"
+#include "runtime/storage/file_digest.h"
 
 #ifndef MACHI_VERSION
 #define MACHI_VERSION "0.0.0"
@@ -38,19 +38,6 @@ std::vector<boost::dll::shared_library>& keep_loaded() {
 
 std::string version_text(uint32_t major, uint32_t minor) {
   return std::to_string(major) + "." + std::to_string(minor);
-}
-
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned i = 0; i < length; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 0xf]);
-  }
-  return hex;
 }
 
 // The whole file, read once (at most `limit` bytes; more is an error).
@@ -188,7 +175,7 @@ Result<PluginLoader::Copy> PluginLoader::copy_in(const fs::path& file, const std
   if (Status elf = check_plugin_elf(bytes.value()); !elf) {
     return Status::error(where + elf.message() + " (runtime ABI " + runtime_abi_version() + ")");
   }
-  std::string hash = sha256_hex(bytes.value());
+  std::string hash = storage::sha256_hex(bytes.value());
   auto path = write_copy(bytes.value(), cache_dir_, hash, where);
   if (!path) return path.status();
   return Copy{path.value(), hash};

@@ -7,6 +7,27 @@
 #include <memory>
 
 namespace machi::storage {
+namespace {
+
+std::string to_hex(const unsigned char* digest, unsigned int length) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(2 * length);
+  for (unsigned i = 0; i < length; ++i) {
+    hex.push_back(kHex[digest[i] >> 4]);
+    hex.push_back(kHex[digest[i] & 0xf]);
+  }
+  return hex;
+}
+
+}  // namespace
+
+std::string sha256_hex(std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
+  return to_hex(digest, length);
+}
 
 Result<std::string> sha256_file(const std::filesystem::path& file, uint64_t* bytes) {
   std::ifstream in(file, std::ios::binary);
@@ -23,14 +44,8 @@ Result<std::string> sha256_file(const std::filesystem::path& file, uint64_t* byt
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_DigestFinal_ex(ctx.get(), digest, &length);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned i = 0; i < length; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 0xf]);
-  }
   if (bytes) *bytes = total;
-  return hex;
+  return to_hex(digest, length);
 }
 
 }  // namespace machi::storage
