@@ -85,25 +85,37 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   // Reads one whole request under the read timeout. What is already buffered is parsed at once;
-  // only a request that is not complete yet costs another read.
+  // only a request that is not complete yet costs another read. wire::feed checks the header's
+  // framing before it takes any of the body (not Beast's async_read, which would read on).
   void read_request() {
     parser_.emplace();
     wire::limit(*parser_, shared_->options);
+    expires_after(shared_->options.read_timeout);
+    continue_request();
+  }
+
+  void continue_request() {
     beast::error_code ec = wire::feed(*parser_, buffer_);
-    if (ec == http::error::need_more) {
-      expires_after(shared_->options.read_timeout);
-      http::async_read(stream_, buffer_, *parser_,
-                       [self = shared_from_this()](beast::error_code e, size_t) {
-                         self->on_read(e);
-                       });
-      return;
-    }
-    on_read(ec);
+    if (ec != http::error::need_more) return on_read(ec);
+    stream_.async_read_some(buffer_.prepare(kReadSize),
+                            [self = shared_from_this()](beast::error_code e, size_t n) {
+                              if (e == net::error::eof) {
+                                // The client ended mid-request: a partial message (400).
+                                return self->on_read(self->parser_->got_some() ? http::error::partial_message
+                                                                               : http::error::end_of_stream);
+                              }
+                              if (e) return self->on_read(e);
+                              self->buffer_.commit(n);
+                              self->continue_request();
+                            });
   }
 
   void on_read(beast::error_code ec) {
     if (ec) {
-      if (auto answer = wire::read_error(ec, shared_->options)) return send(std::move(*answer), false);
+      if (auto answer = wire::read_error(ec, shared_->options)) {
+        refused_ = true;
+        return send(std::move(*answer), false);
+      }
       return close();
     }
     wire::BeastRequest message = parser_->release();
@@ -128,9 +140,28 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     expires_after(shared_->options.read_timeout);  // a client that never reads
     http::async_write(stream_, response_,
                       [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
+                        if (!ec && self->refused_) return self->linger();
                         if (ec || !keep_alive) return self->close();
                         self->wait_for_request();
                       });
+  }
+
+  // After refusing a request whose bytes may still be arriving: stop sending, then read and drop
+  // what comes for a short while before closing, so that closing with unread data (a TCP reset)
+  // does not destroy the 400 before the client has read it (RFC 9112 §9.6).
+  void linger() {
+    beast::error_code ec;
+    stream_.shutdown(tcp::socket::shutdown_send, ec);
+    expires_after(std::min(shared_->options.read_timeout, std::chrono::milliseconds(2000)));
+    drain();
+  }
+
+  void drain() {
+    buffer_.clear();
+    stream_.async_read_some(buffer_.prepare(kReadSize), [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->close();  // end of stream, or the sweep closed it
+      self->drain();
+    });
   }
 
   // --- Server-Sent Events -----------------------------------------------------------------------
@@ -241,6 +272,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::string remote_;
   bool keep_alive_ = true;
   bool idle_ = false;
+  bool refused_ = false;  // a request was refused: the connection ends after the answer
+  static constexpr size_t kReadSize = 16 * 1024;
 };
 
 void start_session(std::shared_ptr<HttpServer::Shared> shared, tcp::socket socket) {

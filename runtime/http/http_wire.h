@@ -27,8 +27,22 @@ using RequestParser = boost::beast::http::request_parser<boost::beast::http::str
 void limit(RequestParser& parser, const HttpServerOptions& options);
 
 // Feeds what `buffer` holds to `parser`, consuming what it used. Returns need_more (an incomplete
-// request: read more), success (a whole request) or the parse error.
+// request: read more), success (a whole request) or the parse error. The header is checked for
+// a framing that only one reading can give (check_framing) before any byte of the body is taken:
+// a request that fails it is an error and the connection must close after the 400.
 boost::beast::error_code feed(RequestParser& parser, boost::beast::flat_buffer& buffer);
+
+// RFC 9112 §6 framing rules beyond Beast's own, which a request smuggler relies on parsers
+// reading differently (docs/architecture.md "Request framing"):
+// - Transfer-Encoding, in one or several fields, must be exactly `chunked` (any case; spaces
+//   around it, a tab only before it); every other coding or list (`xchunked`, `chunked, identity`,
+//   `identity`, `gzip, chunked`, `chunked, chunked`, an empty element) is refused;
+// - never with Content-Length, never in an HTTP/1.0 request;
+// - Content-Length: one field, 1*DIGIT (no list, sign, inner space or trailing tab);
+// - no obs-fold (a header line starting with space or tab) anywhere in the header: RFC 9112
+//   §5.2 lets a server refuse it, and folding is how a second reading of a field is hidden.
+// `header` is the raw header block up to and including the blank line (for obs-fold).
+boost::beast::error_code check_framing(const BeastRequest::header_type& parsed, std::string_view header);
 
 // The answer to a failed read: 431, 413 or 400 with the JSON error body; nullopt when the
 // connection simply ended (end of stream, reset, aborted) and nothing is to be sent.

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <vector>
 
 #include "runtime/identity/auth_helpers.h"
 #include "runtime/identity/base64url.h"
@@ -237,23 +238,36 @@ HttpResponse AuthApi::token(const HttpRequest& r, MunicipalityIdentity& id,
   auto body = body_object(r, error);
   if (!body) return error;
   std::string grant = field(*body, "grant_type");
-  if (grant == "password") return password_grant(*body, id, issuer, client);
+  if (grant == "password") return password_grant(r, *body, id, issuer, client);
   if (grant == "refresh_token") return refresh_grant(*body, id, issuer);
   return json_error(400, "unsupported_grant_type", "grant_type must be password or refresh_token");
 }
 
 std::optional<Account> AuthApi::check_password(const json::object& body, MunicipalityIdentity& id,
-                                               const std::string& client, HttpResponse& error) {
+                                               const std::string& client, std::string_view cookie_header,
+                                               HttpResponse& error, std::string& device_cookie) {
   std::string login = field(body, "login");
   std::string password = field(body, "password");
   if (!valid_login(login) || password.empty() || password.size() > 1024) {
     error = json_error(400, "invalid_request", "login and password are required");
     return std::nullopt;
   }
-  auto [login_key, client_key] = backoff_keys(login, client);
+  // A browser this login signed in on before is throttled by its own failures only; any other
+  // client by the login's failures from unknown clients and by its address's failures. So an
+  // attacker's guesses keep unknown clients out of the login, never the resident's own browser.
+  const int64_t now = now_ms();
+  std::string device = id.devices().trusted(cookie_header, login, now / 1000);
+  std::vector<std::string> keys;
+  if (!device.empty()) {
+    keys.push_back("device:" + device);
+  } else {
+    auto [login_key, client_key] = backoff_keys(login, client);
+    keys = {std::move(login_key), std::move(client_key)};
+  }
   AccountStore& store = id.accounts();
-  int64_t blocked = std::max(store.blocked_until_ms(login_key), store.blocked_until_ms(client_key));
-  if (blocked > now_ms()) {
+  int64_t blocked = 0;
+  for (const std::string& key : keys) blocked = std::max(blocked, store.blocked_until_ms(key));
+  if (blocked > now) {
     error = too_many(blocked);
     return std::nullopt;
   }
@@ -264,22 +278,29 @@ std::optional<Account> AuthApi::check_password(const json::object& body, Municip
     return std::nullopt;
   }
   if (!account || check != PasswordHasher::Check::kMatch) {
-    store.record_failure(login_key, now_ms());
-    store.record_failure(client_key, now_ms());
-    log_line(LogLevel::kWarn, "identity", "sign-in failed", {{"client", client}});
+    for (const std::string& key : keys) store.record_failure(key, now);
+    log_line(LogLevel::kWarn, "identity", "sign-in failed",
+             {{"client", client}, {"device", device.empty() ? "unknown" : "trusted"}});
     error = json_error(401, "invalid_credentials", "wrong login or password");
     return std::nullopt;
   }
-  store.clear_failures(login_key);
-  store.clear_failures(client_key);
+  // A trusted device's success clears only its own count: the unknown clients' back-off of the
+  // login stays, or an attacker could guess on as soon as the resident signed in.
+  for (const std::string& key : keys) store.clear_failures(key);
+  device_cookie = id.devices().after_sign_in(cookie_header, login, now / 1000);
   return account;
 }
 
-HttpResponse AuthApi::password_grant(const json::object& body, MunicipalityIdentity& id,
-                                     const std::string& issuer, const std::string& client) {
+HttpResponse AuthApi::password_grant(const HttpRequest& r, const json::object& body,
+                                     MunicipalityIdentity& id, const std::string& issuer,
+                                     const std::string& client) {
   HttpResponse error;
-  auto account = check_password(body, id, client, error);
-  return account ? tokens_for(*account, id, issuer, "") : error;
+  std::string device;
+  auto account = check_password(body, id, client, r.header("cookie"), error, device);
+  if (!account) return error;
+  HttpResponse answer = tokens_for(*account, id, issuer, "");
+  answer.headers.emplace_back("set-cookie", DeviceCookies::set_cookie(device, issuer.starts_with("https://")));
+  return answer;
 }
 
 HttpResponse AuthApi::open_session(const HttpRequest& r, MunicipalityIdentity& id,
@@ -287,7 +308,8 @@ HttpResponse AuthApi::open_session(const HttpRequest& r, MunicipalityIdentity& i
   HttpResponse error;
   auto body = body_object(r, error);
   if (!body) return error;
-  auto account = check_password(*body, id, client, error);
+  std::string device;
+  auto account = check_password(*body, id, client, r.header("cookie"), error, device);
   if (!account) return error;
   std::string session = random_token();
   std::string csrf = random_token();
@@ -303,6 +325,7 @@ HttpResponse AuthApi::open_session(const HttpRequest& r, MunicipalityIdentity& i
   r2.headers.emplace_back("set-cookie", std::string(MunicipalityIdentity::kSessionCookie) + "=" + session +
                                             "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
                                             std::to_string(kSessionSeconds) + (tls ? "; Secure" : ""));
+  r2.headers.emplace_back("set-cookie", DeviceCookies::set_cookie(device, tls));
   return r2;
 }
 

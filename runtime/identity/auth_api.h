@@ -65,15 +65,18 @@ class AuthApi {
                                 const std::string& client);
   HttpResponse token(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer,
                      const std::string& client);
-  // Back-off, then the password: the account, or `error` (400/401/429/503).
+  // Back-off (per trusted device, else per login and client), then the password: the account and
+  // the trusted-device cookie's next value (`device_cookie`), or `error` (400/401/429/503).
   std::optional<Account> check_password(const boost::json::object& body, MunicipalityIdentity& id,
-                                        const std::string& client, HttpResponse& error);
+                                        const std::string& client, std::string_view cookie_header,
+                                        HttpResponse& error, std::string& device_cookie);
   HttpResponse open_session(const HttpRequest& r, MunicipalityIdentity& id, const Manifest& manifest,
                             const std::string& client);
   HttpResponse close_session(const HttpRequest& r, MunicipalityIdentity& id, const std::string& issuer);
   HttpResponse current_session(const HttpRequest& r, MunicipalityIdentity& id);
-  HttpResponse password_grant(const boost::json::object& body, MunicipalityIdentity& id,
-                              const std::string& issuer, const std::string& client);
+  HttpResponse password_grant(const HttpRequest& r, const boost::json::object& body,
+                              MunicipalityIdentity& id, const std::string& issuer,
+                              const std::string& client);
   HttpResponse refresh_grant(const boost::json::object& body, MunicipalityIdentity& id,
                              const std::string& issuer);
   HttpResponse sign_out(const HttpRequest& r, MunicipalityIdentity& id);

@@ -12,6 +12,7 @@
 
 #include "runtime/identity/auth_helpers.h"
 #include "runtime/identity/base64url.h"
+#include "runtime/identity/device_cookie.h"
 
 namespace machi::identity {
 
@@ -35,6 +36,7 @@ Result<std::shared_ptr<MunicipalityIdentity>> MunicipalityIdentity::open(
   identity->vapid_ = std::make_unique<Es256Key>(std::move(vapid).value());
   identity->keys_ = std::move(keys).value();
   identity->accounts_ = std::move(accounts).value();
+  identity->devices_ = std::make_unique<DeviceCookies>(identity->accounts_->pairwise_secret());
   identity->municipality_id_ = std::move(municipality_id);
   return identity;
 }
@@ -314,24 +316,6 @@ MunicipalityIdentity::ClaimList MunicipalityIdentity::disclosed_claims(
 
 namespace machi::identity {
 
-namespace {
-
-// The value of cookie `name` in a Cookie header, or "".
-std::string_view cookie_value(std::string_view header, std::string_view name) {
-  while (!header.empty()) {
-    size_t end = header.find(';');
-    std::string_view pair = header.substr(0, end);
-    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
-    if (pair.size() > name.size() && pair.substr(0, name.size()) == name && pair[name.size()] == '=') {
-      return pair.substr(name.size() + 1);
-    }
-    if (end == std::string_view::npos) break;
-    header.remove_prefix(end + 1);
-  }
-  return {};
-}
-
-}  // namespace
 
 std::string_view MunicipalityIdentity::session_cookie(std::string_view cookie_header) {
   return cookie_value(cookie_header, kSessionCookie);

@@ -15,6 +15,7 @@
 
 #include "machi/plugin_api.h"
 #include "runtime/identity/account_store.h"
+#include "runtime/identity/device_cookie.h"
 #include "runtime/identity/jwt.h"
 #include "runtime/identity/key_store.h"
 #include "runtime/identity/token_cache.h"
@@ -88,6 +89,8 @@ class MunicipalityIdentity {
   const KeyStore& keys() const { return *keys_; }
   AccountStore& accounts() { return *accounts_; }
   const Es256Key& vapid_key() const { return *vapid_; }  // Web Push (RFC 8292)
+  // Signs and checks the trusted-device cookies of sign-in (device_cookie.h).
+  const DeviceCookies& devices() const { return *devices_; }
 
   // A signed access token for `account` (typ at+jwt, aud "machi", 10 minutes).
   Result<std::string> issue_access_token(const Account& account, const std::string& issuer);
@@ -130,6 +133,7 @@ class MunicipalityIdentity {
   std::unique_ptr<Es256Key> vapid_;
   std::unique_ptr<KeyStore> keys_;
   std::unique_ptr<AccountStore> accounts_;
+  std::unique_ptr<DeviceCookies> devices_;
   std::string municipality_id_;
   // A verified access token: the issuer it was verified against and what it signed
   // (header.payload), as "<issuer> <signed part>" in one string, so one comparison over adjacent

@@ -7,6 +7,8 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -100,6 +102,61 @@ TEST_CASE("Content-Length with Transfer-Encoding is refused and closes: nothing 
     CHECK(r.starts_with("HTTP/1.1 400"));
     CHECK(r.find("Connection: close") != std::string::npos);
   }
+  HttpClient c(s.port());
+  CHECK(c.get("/healthz").status == 200);
+}
+
+TEST_CASE("request smuggling: a framing with two readings gets one 400 and a close; the well-framed ones are served in turn") {
+  TestServer s(tight());
+  REQUIRE(s.load("m.json", manifest_json("m", "localhost", kApps)).empty());
+  // Each corpus vector is a POST whose body, read another way, holds `GET /smuggled`; a last
+  // request closes the connection so each exchange ends at once.
+  const std::string last = "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+  const std::vector<std::string> well_framed = {
+      "smuggle-te-spaces", "smuggle-te-upper", "smuggle-te-mixed-case", "smuggle-te-leading-tab",
+      "smuggle-chunk-ext", "smuggle-chunk-ext-quoted", "smuggle-chunk-trailer",
+      "smuggle-cl-leading-space", "smuggle-cl-leading-zeros", "smuggle-get-with-body"};
+  size_t refused = 0, served = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(MACHI_HTTP_CORPUS)) {
+    std::string name = entry.path().filename().string();
+    if (!name.starts_with("smuggle-")) continue;
+    CAPTURE(name);
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string r = raw_exchange(s.port(), bytes + last);
+    if (std::find(well_framed.begin(), well_framed.end(), name) != well_framed.end()) {
+      CHECK(count_of(r, "HTTP/1.1 ") == 3);  // the POST, GET /smuggled (a real request here), the last
+      CHECK(count_of(r, "HTTP/1.1 404") == 1);
+      ++served;
+      continue;
+    }
+    CHECK(count_of(r, "HTTP/1.1 ") == 1);  // one answer, then the connection is closed
+    CHECK(r.starts_with("HTTP/1.1 400"));
+    CHECK(r.find("Connection: close") != std::string::npos);
+    ++refused;
+  }
+  CHECK(refused >= 40);
+  CHECK(served == well_framed.size());
+  // The issue's first vector, with the smuggled request arriving after the 400 was written:
+  // the connection is closed, so it is never read as a request.
+  net::io_context ioc;
+  tcp::socket socket(ioc);
+  socket.connect(tcp::endpoint(net::ip::address_v4::loopback(), s.port()));
+  net::write(socket, net::buffer(std::string("POST /apps/notes/ HTTP/1.1\r\nHost: localhost\r\n"
+                                             "Transfer-Encoding: xchunked\r\nContent-Length: 4\r\n\r\n")));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  boost::system::error_code ec;
+  net::write(socket, net::buffer(std::string("abcdGET /smuggled HTTP/1.1\r\nHost: localhost\r\n\r\n")), ec);
+  std::string answer;
+  char buf[4096];
+  for (;;) {
+    size_t n = socket.read_some(net::buffer(buf), ec);
+    answer.append(buf, n);
+    if (ec) break;
+  }
+  CHECK(answer.starts_with("HTTP/1.1 400"));
+  CHECK(answer.find("Transfer-Encoding must be exactly chunked") != std::string::npos);
+  CHECK(count_of(answer, "HTTP/1.1 ") == 1);
   HttpClient c(s.port());
   CHECK(c.get("/healthz").status == 200);
 }

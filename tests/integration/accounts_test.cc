@@ -330,6 +330,101 @@ TEST_CASE("a trusted proxy's X-Forwarded-For names the client; anyone else's is 
   CHECK(attempt("203.0.113.9", "p@example.jp").status == 401);
 }
 
+TEST_CASE("an attacker guessing a resident's password cannot keep the resident's own browser out (device cookie)") {
+  TestServer s;
+  std::string manifest = manifest_json("demo", "localhost", kApps);
+  manifest.insert(1, R"("trusted_proxies": ["127.0.0.1"], )");
+  REQUIRE(s.load("m.json", manifest).empty());
+  HttpClient c(s.port());
+  register_account(c, "victim@example.jp");
+  // From `address`, carrying `cookie` (a Cookie header, may be empty): one sign-in attempt.
+  auto sign_in = [&](const std::string& address, const std::string& cookie, const std::string& login,
+                     const std::string& password) {
+    std::vector<std::pair<std::string, std::string>> h = {{"X-Forwarded-For", address},
+                                                          {"Content-Type", "application/json"}};
+    if (!cookie.empty()) h.emplace_back("Cookie", cookie);
+    return c.request("POST", "/api/v1/auth/session", "localhost", h,
+                     json::serialize(json::object{{"login", login}, {"password", password}}));
+  };
+  const std::string right = "correct horse battery";
+  auto cookie_of = [](const Reply& r) {
+    std::string set = r.set_cookie("machi_device");
+    return set.substr(0, set.find(';'));
+  };
+  // The resident's browser signs in once: it gets a signed device cookie for the sign-in paths.
+  Reply first = sign_in("198.51.100.10", "", "victim@example.jp", right);
+  REQUIRE_MESSAGE(first.status == 200, first.body);
+  std::string device_set = first.set_cookie("machi_device");
+  REQUIRE_FALSE(device_set.empty());
+  CHECK(device_set.find("HttpOnly") != std::string::npos);
+  CHECK(device_set.find("SameSite=Strict") != std::string::npos);
+  CHECK(device_set.find("Path=/api/v1/auth") != std::string::npos);
+  CHECK(device_set.find("victim") == std::string::npos);  // names no one
+  CHECK_FALSE(first.set_cookie("machi_session").empty());  // both cookies, two Set-Cookie lines
+  std::string device = cookie_of(first);
+  // The attacker has an account of their own, and so a device cookie of their own.
+  register_account(c, "attacker@example.jp");
+  Reply own = sign_in("203.0.113.60", "", "attacker@example.jp", right);
+  REQUIRE(own.status == 200);
+  std::string attacker_device = cookie_of(own);
+
+  // The attacker guesses from many addresses, one guess each: the fourth failure starts the
+  // login's back-off for unknown clients (what follows runs well inside its first second).
+  for (int i = 0; i < 4; ++i) {
+    CHECK(sign_in("203.0.113." + std::to_string(i), "", "victim@example.jp", "guess " + std::to_string(i)).status == 401);
+  }
+  CHECK(sign_in("203.0.113.99", "", "victim@example.jp", right).status == 429);
+  CHECK(sign_in("198.51.100.10", "", "victim@example.jp", right).status == 429);  // a new browser
+  // The cookie is bound to its login and signed: the attacker's own device cookie, an altered
+  // entry or a made-up one are unknown clients for the victim's login.
+  CHECK(sign_in("203.0.113.61", attacker_device, "victim@example.jp", right).status == 429);
+  std::string altered = device;
+  altered[altered.size() - 2] = altered[altered.size() - 2] == 'A' ? 'B' : 'A';
+  CHECK(sign_in("203.0.113.62", altered, "victim@example.jp", right).status == 429);
+  CHECK(sign_in("203.0.113.63", "machi_device=forged.value", "victim@example.jp", right).status == 429);
+  // The trusted browser signs in at once, from any address, among other cookies …
+  Reply trusted = sign_in("192.0.2.77", "theme=dark; " + device, "victim@example.jp", right);
+  CHECK_MESSAGE(trusted.status == 200, trusted.body);
+  // … and its success does not lift the unknown clients' back-off: the attacker stays throttled.
+  CHECK(sign_in("203.0.113.50", "", "victim@example.jp", "guess again").status == 429);
+  CHECK(sign_in("203.0.113.51", "", "victim@example.jp", right).status == 429);
+
+  // A stolen device cookie is no free pass: its own failures back off like any client's.
+  for (int i = 0; i < 4; ++i) {
+    CHECK(sign_in("203.0.113.70", device, "victim@example.jp", "stolen guess").status == 401);
+  }
+  CHECK(sign_in("203.0.113.70", device, "victim@example.jp", right).status == 429);
+}
+
+TEST_CASE("a device cookie holds entries for several residents of one browser; each trusts only its login") {
+  TestServer s;
+  REQUIRE(s.load("m.json", manifest_json("demo", "localhost", kApps)).empty());
+  HttpClient c(s.port());
+  register_account(c, "parent@example.jp");
+  register_account(c, "child@example.jp");
+  auto session = [&](const std::string& cookie, const std::string& login, const std::string& password) {
+    std::vector<std::pair<std::string, std::string>> h = {{"Content-Type", "application/json"}};
+    if (!cookie.empty()) h.emplace_back("Cookie", cookie);
+    return c.request("POST", "/api/v1/auth/session", "localhost", h,
+                     json::serialize(json::object{{"login", login}, {"password", password}}));
+  };
+  auto cookie_of = [](const Reply& r) {
+    std::string set = r.set_cookie("machi_device");
+    return set.substr(0, set.find(';'));
+  };
+  Reply parent = session("", "parent@example.jp", "correct horse battery");
+  REQUIRE(parent.status == 200);
+  std::string one = cookie_of(parent);
+  Reply child = session(one, "child@example.jp", "correct horse battery");
+  REQUIRE(child.status == 200);
+  std::string two = cookie_of(child);
+  CHECK(two.find('~') != std::string::npos);        // two entries now
+  CHECK(two.find(one.substr(13)) != std::string::npos);  // the parent's entry kept as it was
+  // The same resident again keeps the one entry (no growth).
+  Reply again = session(two, "child@example.jp", "correct horse battery");
+  CHECK(cookie_of(again) == two);
+}
+
 namespace {
 
 int64_t note_rows(const std::filesystem::path& db_file) {
@@ -694,7 +789,7 @@ TEST_CASE("web session: HttpOnly SameSite cookie, CSRF token on every state chan
   std::string bearer(register_account(c, "web@example.jp").at("access_token").as_string());
   Reply opened = post(c, "/api/v1/auth/session", {{"login", "web@example.jp"}, {"password", "correct horse battery"}});
   REQUIRE_MESSAGE(opened.status == 200, opened.body);
-  std::string set_cookie = opened.headers["set-cookie"];
+  std::string set_cookie = opened.set_cookie("machi_session");
   CHECK(set_cookie.find("HttpOnly") != std::string::npos);
   CHECK(set_cookie.find("SameSite=Strict") != std::string::npos);
   CHECK(set_cookie.find("Secure") != std::string::npos);  // public_url is https

@@ -23,9 +23,17 @@ using tcp = net::ip::tcp;
 
 struct Reply {
   unsigned status = 0;
-  std::map<std::string, std::string> headers;  // lower-case names
+  std::map<std::string, std::string> headers;  // lower-case names; the last of repeated ones
+  std::vector<std::string> set_cookies;        // every Set-Cookie value, in order
   std::string body;
   bool keep_alive = true;
+  // The Set-Cookie value for cookie `name` ("name=value; attributes"), or "".
+  std::string set_cookie(std::string_view name) const {
+    for (const std::string& c : set_cookies) {
+      if (c.size() > name.size() && c.compare(0, name.size(), name) == 0 && c[name.size()] == '=') return c;
+    }
+    return {};
+  }
 };
 
 class HttpClient {
@@ -53,6 +61,7 @@ class HttpClient {
     for (const auto& field : res) {
       std::string name(field.name_string());
       for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (name == "set-cookie") reply.set_cookies.emplace_back(field.value());
       reply.headers[name] = std::string(field.value());
     }
     reply.body = std::move(res.body());
