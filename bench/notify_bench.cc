@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
   double commit_s = seconds_since(t0);
   auto state = json::parse(sent.body);
   int64_t recipients = state.as_object().contains("recipients") ? state.at("recipients").as_int64() : -1;
-  int64_t queued = m->identity->accounts().notifications().queued_pushes();
+  int64_t queued = m->identity->notifications().queued_pushes();
 
   // 2. The sink's ceiling: 4 parallel clients for 3 s.
   std::atomic<int64_t> ceiling_count{0};
@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
   double ceiling_rps = static_cast<double>(ceiling_count) / seconds_since(ceiling_start);
   auto p0 = Clock::now();
   int64_t pushed = 0;
-  while (m->identity->accounts().notifications().queued_pushes() > 0) pushed += static_cast<int64_t>(push.run(*m, unix_now_ms()).sent);
+  while (m->identity->notifications().queued_pushes() > 0) pushed += static_cast<int64_t>(push.run(*m, unix_now_ms()).sent);
   double push_s = seconds_since(p0);
   double push_rps = static_cast<double>(pushed) / push_s;
   double delivered_s = commit_s + push_s;

@@ -45,7 +45,7 @@ HttpResponse AuthApi::verification_nonce(const HttpRequest& r, MunicipalityIdent
   if (!account) return error;
   std::string nonce = random_token();
   constexpr int64_t kLifetimeSeconds = 600;
-  if (!id.accounts().add_nonce(sha256_hex(nonce), account->id, now_ms() + kLifetimeSeconds * 1000)) {
+  if (!id.sign_ins().add_nonce(sha256_hex(nonce), account->id, now_ms() + kLifetimeSeconds * 1000)) {
     return json_error(500, "internal", "cannot store the nonce");
   }
   return ok_json(json::object{{"nonce", nonce}, {"expires_in", kLifetimeSeconds},
@@ -64,14 +64,14 @@ HttpResponse AuthApi::verify(const HttpRequest& r, MunicipalityIdentity& id, con
     log_line(LogLevel::kWarn, "identity", "eKYC assertion refused", {{"reason", verified.error()}});
     return json_error(403, "verification_refused", verified.error());
   }
-  switch (id.accounts().use_nonce(sha256_hex(verified->nonce), account->id, now_ms())) {
-    case AccountStore::NonceUse::kOk: break;
-    case AccountStore::NonceUse::kUsed:
+  switch (id.sign_ins().use_nonce(sha256_hex(verified->nonce), account->id, now_ms())) {
+    case SignInStore::NonceUse::kOk: break;
+    case SignInStore::NonceUse::kUsed:
       return json_error(403, "verification_refused", "invalid assertion: nonce already used");
-    case AccountStore::NonceUse::kExpired:
+    case SignInStore::NonceUse::kExpired:
       return json_error(403, "verification_refused", "invalid assertion: nonce expired");
-    case AccountStore::NonceUse::kUnknown:
-    case AccountStore::NonceUse::kOtherAccount:
+    case SignInStore::NonceUse::kUnknown:
+    case SignInStore::NonceUse::kOtherAccount:
       return json_error(403, "verification_refused", "invalid assertion: nonce not issued to you");
   }
   if (!id.accounts().set_verified(account->id, verified->legal_name, verified->birthdate,
@@ -179,7 +179,7 @@ HttpResponse AuthApi::tokens_for(const Account& account, MunicipalityIdentity& i
   if (!access) return json_error(500, "internal", "cannot sign a token");
   std::string refresh = random_token();
   if (family.empty()) family = random_token();
-  Status stored = id.accounts().add_refresh(sha256_hex(refresh), account.id, family,
+  Status stored = id.sign_ins().add_refresh(sha256_hex(refresh), account.id, family,
                                             now_ms() + kRefreshTokenLifetime.count() * 1000);
   if (!stored) return json_error(500, "internal", "cannot store the refresh token");
   return ok_json(json::object{{"token_type", "Bearer"},
@@ -199,7 +199,7 @@ HttpResponse AuthApi::register_account(const HttpRequest& r, MunicipalityIdentit
   // logins fast, each such answer to one client counts like a failed sign-in: three free, then
   // 1 s, 2 s, 4 s … up to 15 minutes (429). Successful sign-ups never count and never reset it.
   const std::string signup_key = "signup:" + client;
-  if (int64_t blocked = id.accounts().blocked_until_ms(signup_key); blocked > now_ms()) return too_many(blocked);
+  if (int64_t blocked = id.sign_ins().blocked_until_ms(signup_key); blocked > now_ms()) return too_many(blocked);
   Account a;
   a.login = field(*body, "login");
   std::string password = field(*body, "password");
@@ -223,7 +223,7 @@ HttpResponse AuthApi::register_account(const HttpRequest& r, MunicipalityIdentit
   auto created = id.accounts().create(a);
   if (!created) {
     if (created.error() == "login_taken") {
-      id.accounts().record_failure(signup_key, now_ms());
+      id.sign_ins().record_failure(signup_key, now_ms());
       return json_error(409, "login_taken", "/login is already registered");
     }
     return json_error(500, "internal", "cannot store the account");
@@ -264,14 +264,14 @@ std::optional<Account> AuthApi::check_password(const json::object& body, Municip
     auto [login_key, client_key] = backoff_keys(login, client);
     keys = {std::move(login_key), std::move(client_key)};
   }
-  AccountStore& store = id.accounts();
+  SignInStore& store = id.sign_ins();
   int64_t blocked = 0;
   for (const std::string& key : keys) blocked = std::max(blocked, store.blocked_until_ms(key));
   if (blocked > now) {
     error = too_many(blocked);
     return std::nullopt;
   }
-  auto account = store.by_login(login);
+  auto account = id.accounts().by_login(login);
   auto check = hasher_.verify(password, account ? account->password_hash : dummy_hash_);
   if (check == PasswordHasher::Check::kBusy) {
     error = json_error(503, "busy", "sign-in is busy; retry shortly");
@@ -314,7 +314,7 @@ HttpResponse AuthApi::open_session(const HttpRequest& r, MunicipalityIdentity& i
   std::string session = random_token();
   std::string csrf = random_token();
   constexpr int64_t kSessionSeconds = 7 * 24 * 3600;
-  if (!id.accounts().add_session(sha256_hex(session), account->id, csrf, now_ms() + kSessionSeconds * 1000)) {
+  if (!id.sign_ins().add_session(sha256_hex(session), account->id, csrf, now_ms() + kSessionSeconds * 1000)) {
     return json_error(500, "internal", "cannot store the session");
   }
   json::array roles;
@@ -334,7 +334,7 @@ HttpResponse AuthApi::current_session(const HttpRequest& r, MunicipalityIdentity
   // origin's script can read the answer (no CORS), so the CSRF token reaches only the shell.
   std::string_view session_id = MunicipalityIdentity::session_cookie(r.header("cookie"));
   auto session = session_id.empty() ? std::nullopt
-                                    : id.accounts().session(sha256_hex(session_id), now_ms());
+                                    : id.sign_ins().session(sha256_hex(session_id), now_ms());
   auto account = session ? id.accounts().by_id(session->first) : std::nullopt;
   if (!account) return json_error(401, "no_session", "not signed in (no live session cookie)");
   json::array roles;
@@ -350,7 +350,7 @@ HttpResponse AuthApi::close_session(const HttpRequest& r, MunicipalityIdentity& 
   auto account = authenticated_account(r, id, issuer, error);  // checks the CSRF token
   if (!account) return error;
   std::string_view session = MunicipalityIdentity::session_cookie(r.header("cookie"));
-  if (!session.empty()) id.accounts().delete_session(sha256_hex(session));
+  if (!session.empty()) id.sign_ins().delete_session(sha256_hex(session));
   HttpResponse done = no_content();
   done.headers.emplace_back("set-cookie", std::string(MunicipalityIdentity::kSessionCookie) +
                                               "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
@@ -363,14 +363,14 @@ HttpResponse AuthApi::refresh_grant(const json::object& body, MunicipalityIdenti
   if (token.empty() || token.size() > 256) return json_error(400, "invalid_request", "refresh_token is required");
   int64_t account_id = 0;
   std::string family;
-  switch (id.accounts().use_refresh(sha256_hex(token), now_ms(), account_id, family)) {
-    case AccountStore::RefreshUse::kOk: break;
-    case AccountStore::RefreshUse::kReused:
+  switch (id.sign_ins().use_refresh(sha256_hex(token), now_ms(), account_id, family)) {
+    case SignInStore::RefreshUse::kOk: break;
+    case SignInStore::RefreshUse::kReused:
       log_line(LogLevel::kWarn, "identity", "refresh token reused: sign-in revoked");
       return json_error(401, "invalid_grant", "refresh token already used; sign in again");
-    case AccountStore::RefreshUse::kExpired:
+    case SignInStore::RefreshUse::kExpired:
       return json_error(401, "invalid_grant", "refresh token expired; sign in again");
-    case AccountStore::RefreshUse::kUnknown:
+    case SignInStore::RefreshUse::kUnknown:
       return json_error(401, "invalid_grant", "unknown refresh token");
   }
   // The account may have changed (password, assurance) since: read it again.
@@ -386,17 +386,17 @@ HttpResponse AuthApi::sign_out(const HttpRequest& r, MunicipalityIdentity& id) {
   std::string token = field(*body, "refresh_token");
   int64_t account_id = 0;
   std::string family;
-  auto use = id.accounts().use_refresh(sha256_hex(token), now_ms(), account_id, family);
-  if (use == AccountStore::RefreshUse::kUnknown) return json_error(401, "invalid_grant", "unknown refresh token");
+  auto use = id.sign_ins().use_refresh(sha256_hex(token), now_ms(), account_id, family);
+  if (use == SignInStore::RefreshUse::kUnknown) return json_error(401, "invalid_grant", "unknown refresh token");
   const boost::json::value* everywhere = body->if_contains("everywhere");
   if (everywhere && !everywhere->is_bool()) return json_error(400, "invalid_request", "/everywhere: must be true or false");
   if (everywhere && everywhere->as_bool()) {
     // Every sign-in of the account: refresh tokens, web sessions and every access token issued.
-    id.accounts().revoke_account(account_id);
+    id.sign_ins().revoke_account(account_id);
     log_line(LogLevel::kInfo, "identity", "signed out everywhere");
     return no_content();
   }
-  id.accounts().revoke_family(family);
+  id.sign_ins().revoke_family(family);
   return no_content();
 }
 
@@ -481,7 +481,7 @@ HttpResponse AuthApi::change_password(const HttpRequest& r, MunicipalityIdentity
   auto hashed = hasher_.hash(next);
   if (!hashed) return json_error(503, "busy", "retry shortly");
   if (!id.accounts().set_password(account->id, hashed.value())) return json_error(500, "internal", "cannot store");
-  id.accounts().revoke_account(account->id);  // every other sign-in must sign in again
+  id.sign_ins().revoke_account(account->id);  // every other sign-in must sign in again
   return no_content();
 }
 

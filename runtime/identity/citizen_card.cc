@@ -22,7 +22,7 @@ Result<IssuedCard> issue_citizen_card(MunicipalityIdentity& identity, const Acco
   auto token = sign_jwt(*signing.key, signing.kid, kCardTokenType, claims);
   if (!token) return token.status();
   card.token = std::move(token).value();
-  if (Status s = identity.accounts().add_card(card.jti, account.id, card.expires_at * 1000); !s) return s;
+  if (Status s = identity.sign_ins().add_card(card.jti, account.id, card.expires_at * 1000); !s) return s;
   return card;
 }
 
@@ -42,12 +42,12 @@ Result<Account> redeem_citizen_card(MunicipalityIdentity& identity, std::string_
   const boost::json::value* jti = claims->if_contains("jti");
   int64_t account_id = 0;
   int64_t now_ms = unix_now() * 1000;
-  auto use = jti && jti->is_string() ? identity.accounts().use_card(jti->as_string(), now_ms, account_id)
-                                     : AccountStore::CardUse::kUnknown;
-  if (use == AccountStore::CardUse::kUsed) {
+  auto use = jti && jti->is_string() ? identity.sign_ins().use_card(jti->as_string(), now_ms, account_id)
+                                     : SignInStore::CardUse::kUnknown;
+  if (use == SignInStore::CardUse::kUsed) {
     return Status::error("this card was already verified; show a new one");
   }
-  if (use != AccountStore::CardUse::kOk) return Status::error("unknown or expired card");
+  if (use != SignInStore::CardUse::kOk) return Status::error("unknown or expired card");
   auto resident = identity.accounts().by_id(account_id);
   if (!resident || resident->assurance != "verified") {
     return Status::error("the card's account is no longer verified");

@@ -81,7 +81,7 @@ HttpResponse AuthApi::my_disclosures(const HttpRequest& r, MunicipalityIdentity&
   auto account = authenticated_account(r, id, issuer, error);
   if (!account) return error;
   json::array list;
-  for (const auto& d : id.accounts().disclosures(account->id)) {
+  for (const auto& d : id.consents().disclosures(account->id)) {
     json::array claims;
     for (size_t start = 0; start < d.claims.size();) {
       size_t end = d.claims.find(',', start);
@@ -104,7 +104,7 @@ HttpResponse AuthApi::staff_verify_card(const HttpRequest& r, MunicipalityIdenti
   if (!body) return error;
   auto resident = resident_of_card(field(*body, "card"), id, issuer, error);
   if (!resident) return error;
-  if (!id.accounts().add_disclosure(resident->id, {now_ms(), staff->login, "citizen-card", kCardClaims})) {
+  if (!id.consents().add_disclosure(resident->id, {now_ms(), staff->login, "citizen-card", kCardClaims})) {
     return json_error(500, "internal", "cannot write the disclosure log; nothing was disclosed");
   }
   log_line(LogLevel::kInfo, "identity", "citizen card verified", {{"staff", staff->login}});
@@ -126,8 +126,8 @@ HttpResponse AuthApi::staff_recovery(const HttpRequest& r, MunicipalityIdentity&
   auto resident = resident_of_card(field(*body, "card"), id, issuer, error);
   if (!resident) return error;
   std::string code = recovery_code();
-  if (!id.accounts().add_recovery_code(sha256_hex(code), resident->id, now_ms() + kRecoveryLifetimeMs) ||
-      !id.accounts().add_disclosure(resident->id, {now_ms(), staff->login, "recovery", "login"})) {
+  if (!id.sign_ins().add_recovery_code(sha256_hex(code), resident->id, now_ms() + kRecoveryLifetimeMs) ||
+      !id.consents().add_disclosure(resident->id, {now_ms(), staff->login, "recovery", "login"})) {
     return json_error(500, "internal", "cannot issue a recovery code");
   }
   log_line(LogLevel::kInfo, "identity", "recovery code issued", {{"staff", staff->login}});
@@ -146,17 +146,17 @@ HttpResponse AuthApi::recover(const HttpRequest& r, MunicipalityIdentity& id, co
   if (const char* p = password_problem(next)) return json_error(400, "weak_password", std::string("/new_password: ") + p);
   // Guessing codes backs off like guessing passwords.
   auto [login_key, client_key] = backoff_keys(login, client);
-  AccountStore& store = id.accounts();
+  SignInStore& store = id.sign_ins();
   int64_t blocked = std::max(store.blocked_until_ms(login_key), store.blocked_until_ms(client_key));
   if (blocked > now_ms()) return too_many(blocked);
-  auto account = store.by_login(login);
+  auto account = id.accounts().by_login(login);
   if (!account || !store.use_recovery_code(sha256_hex(code), account->id, now_ms())) {
     store.record_failure(login_key, now_ms());
     store.record_failure(client_key, now_ms());
     return json_error(401, "invalid_code", "wrong login or recovery code");
   }
   auto hashed = hasher_.hash(next);
-  if (!hashed || !store.set_password(account->id, hashed.value())) {
+  if (!hashed || !id.accounts().set_password(account->id, hashed.value())) {
     return json_error(503, "busy", "retry shortly");
   }
   store.revoke_account(account->id);

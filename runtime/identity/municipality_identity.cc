@@ -22,8 +22,10 @@ Result<std::shared_ptr<MunicipalityIdentity>> MunicipalityIdentity::open(
   if (!keys) return keys.status();
   auto rotated = keys.value()->rotate_if_due(KeyStore::Clock::now());
   if (!rotated) return rotated.status();
-  auto accounts = AccountStore::open(data_dir / "runtime.db");
-  if (!accounts) return accounts.status();
+  auto database = storage::RuntimeDatabase::open(data_dir / "runtime.db");
+  if (!database) return database.status();
+  auto pairwise = database.value()->secret("pairwise", 32);
+  if (!pairwise) return pairwise.status();
   // The VAPID key signs Web Push requests. It never rotates: browsers bind each subscription to
   // it, so a new key would silently end every resident's push subscription.
   const std::filesystem::path vapid_file = data_dir / "vapid.pem";
@@ -35,8 +37,15 @@ Result<std::shared_ptr<MunicipalityIdentity>> MunicipalityIdentity::open(
   auto identity = std::make_shared<MunicipalityIdentity>();
   identity->vapid_ = std::make_unique<Es256Key>(std::move(vapid).value());
   identity->keys_ = std::move(keys).value();
-  identity->accounts_ = std::move(accounts).value();
-  identity->devices_ = std::make_unique<DeviceCookies>(identity->accounts_->pairwise_secret());
+  identity->database_ = std::move(database).value();
+  storage::RuntimeDatabase& db = *identity->database_;
+  identity->accounts_ = std::make_unique<AccountStore>(db);
+  identity->sign_ins_ = std::make_unique<SignInStore>(db, *identity->accounts_);
+  identity->consents_ = std::make_unique<ConsentStore>(db, *identity->accounts_);
+  identity->notifications_ = std::make_unique<notify::NotificationStore>(db);
+  identity->broadcasts_ = std::make_unique<notify::BroadcastStore>(db);
+  identity->pairwise_secret_ = std::move(pairwise).value();
+  identity->devices_ = std::make_unique<DeviceCookies>(identity->pairwise_secret_);
   identity->municipality_id_ = std::move(municipality_id);
   return identity;
 }
@@ -202,7 +211,7 @@ std::string MunicipalityIdentity::pairwise_subject(std::string_view mount_id,
   std::string message;
   message.reserve(municipality_id_.size() + mount_id.size() + public_id.size() + 2);
   message.append(municipality_id_).append("/").append(mount_id).append("/").append(public_id);
-  const std::string& secret = accounts_->pairwise_secret();
+  const std::string& secret = pairwise_secret_;
   unsigned char mac[32];
   unsigned int length = 0;
   HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
@@ -211,7 +220,7 @@ std::string MunicipalityIdentity::pairwise_subject(std::string_view mount_id,
   // Remembered once per (mini-app, resident), so the mini-app can address the resident later
   // (notify) by the only id it has. Only cached when remembered: a failure retries next time.
   auto account = accounts_->by_public_id(public_id);
-  if (account && !accounts_->remember_subject(mount_id, subject, account->id)) return subject;
+  if (account && !consents_->remember_subject(mount_id, subject, account->id)) return subject;
   pairwise_.insert(key, subject, INT64_MAX);
   return subject;
 }
@@ -287,7 +296,7 @@ MunicipalityIdentity::ClaimList MunicipalityIdentity::disclosed_claims(
   ClaimList claims;
   auto account = accounts_->by_public_id(public_id);
   if (account) {
-    std::vector<std::string> consented = accounts_->consented(account->id, mount_id);
+    std::vector<std::string> consented = consents_->consented(account->id, mount_id);
     boost::system::error_code ec;
     boost::json::value address = boost::json::parse(account->address_json, ec);
     for (const std::string& claim : grants) {
@@ -332,7 +341,7 @@ MunicipalityIdentity::Caller MunicipalityIdentity::authenticate_request(
   }
   std::string_view session_id = session_cookie(cookie);
   if (session_id.empty()) return caller;  // anonymous
-  auto session = accounts_->session(detail::sha256_hex(session_id), unix_now() * 1000);
+  auto session = sign_ins_->session(detail::sha256_hex(session_id), unix_now() * 1000);
   if (!session) return {401, "invalid session: signed out or expired", {}};
   bool safe = method == "GET" || method == "HEAD" || method == "OPTIONS";
   const std::string& csrf = session->second;

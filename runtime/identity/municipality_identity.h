@@ -1,5 +1,6 @@
 // MunicipalityIdentity: a municipality's identity-provider state that outlives manifest reloads:
-// its token signing keys (<data>/<municipality>/keys/) and its accounts (runtime.db). The issuer
+// its token signing keys (<data>/<municipality>/keys/) and its runtime database (runtime.db)
+// with the stores on it. The issuer
 // is the manifest's public_url. Token lifetimes are fixed here so key retention covers them.
 // Thread-safety: thread-safe (KeyStore is).
 #pragma once
@@ -15,6 +16,11 @@
 
 #include "machi/plugin_api.h"
 #include "runtime/identity/account_store.h"
+#include "runtime/identity/consent_store.h"
+#include "runtime/identity/sign_in_store.h"
+#include "runtime/notify/broadcasts.h"
+#include "runtime/notify/notification_store.h"
+#include "runtime/storage/runtime_database.h"
 #include "runtime/identity/device_cookie.h"
 #include "runtime/identity/jwt.h"
 #include "runtime/identity/key_store.h"
@@ -87,7 +93,15 @@ class MunicipalityIdentity {
 
   KeyStore& keys() { return *keys_; }
   const KeyStore& keys() const { return *keys_; }
+  // The municipality's runtime database and the stores on it (one connection, one lock).
+  storage::RuntimeDatabase& database() { return *database_; }
   AccountStore& accounts() { return *accounts_; }
+  SignInStore& sign_ins() { return *sign_ins_; }
+  ConsentStore& consents() { return *consents_; }
+  // The resident's in-app inbox and the staff's broadcasts. (Here for now: they are the
+  // municipality's, not identity's, and move with it to a municipality folder.)
+  notify::NotificationStore& notifications() { return *notifications_; }
+  notify::BroadcastStore& broadcasts() { return *broadcasts_; }
   const Es256Key& vapid_key() const { return *vapid_; }  // Web Push (RFC 8292)
   // Signs and checks the trusted-device cookies of sign-in (device_cookie.h).
   const DeviceCookies& devices() const { return *devices_; }
@@ -132,7 +146,13 @@ class MunicipalityIdentity {
   Status current_account(const Principal& p) const;
   std::unique_ptr<Es256Key> vapid_;
   std::unique_ptr<KeyStore> keys_;
+  std::unique_ptr<storage::RuntimeDatabase> database_;  // first: outlives every store on it
   std::unique_ptr<AccountStore> accounts_;
+  std::unique_ptr<SignInStore> sign_ins_;
+  std::unique_ptr<ConsentStore> consents_;
+  std::unique_ptr<notify::NotificationStore> notifications_;
+  std::unique_ptr<notify::BroadcastStore> broadcasts_;
+  std::string pairwise_secret_;
   std::unique_ptr<DeviceCookies> devices_;
   std::string municipality_id_;
   // A verified access token: the issuer it was verified against and what it signed

@@ -114,7 +114,7 @@ void tell_open_streams(const MunicipalitySnapshot& m, const BroadcastState& stat
   std::vector<std::string> public_ids;
   for (const std::string& channel : live->channels_with_prefix(prefix)) public_ids.push_back(channel.substr(prefix.size()));
   if (public_ids.empty()) return;
-  for (const auto& [public_id, id] : m.identity->accounts().broadcasts().recipients_among(state.id, public_ids)) {
+  for (const auto& [public_id, id] : m.identity->broadcasts().recipients_among(state.id, public_ids)) {
     Notification copy = n;
     copy.id = id;
     copy.broadcast_id = state.id;
@@ -127,7 +127,7 @@ void tell_open_streams(const MunicipalitySnapshot& m, const BroadcastState& stat
 
 HttpResponse handle_broadcasts(const MunicipalitySnapshot& m, const std::string& staff_login,
                                const HttpRequest& request, std::string_view rest, LiveHub* live) {
-  BroadcastStore& store = m.identity->accounts().broadcasts();
+  BroadcastStore& store = m.identity->broadcasts();
   int64_t now = unix_now_ms();
   std::string today = local_date(m.manifest.timezone, now);
   if (rest.empty() && request.method == "GET") {

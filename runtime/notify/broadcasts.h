@@ -24,6 +24,7 @@
 
 #include "runtime/notify/notification.h"
 #include "runtime/status.h"
+#include "runtime/storage/runtime_database.h"
 
 namespace machi::notify {
 
@@ -51,7 +52,7 @@ struct BroadcastState {
 
 class BroadcastStore {
  public:
-  BroadcastStore(sqlite3* db, std::mutex& mutex) : db_(db), mutex_(mutex) {}
+  explicit BroadcastStore(storage::RuntimeDatabase& db) : db_(db.get()), mutex_(db.mutex()) {}
 
   // `today` is YYYY-MM-DD in the municipality's zone (ages are counted from it).
   Result<int64_t> audience_size(const Audience& a, const std::string& today);

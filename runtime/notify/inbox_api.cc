@@ -96,9 +96,9 @@ json::object preferences_json(NotificationStore::Preferences p, const identity::
 
 }  // namespace
 
-HttpResponse handle_preferences(identity::AccountStore& accounts, const Manifest& manifest,
-                                const identity::Account& account, const HttpRequest& request) {
-  NotificationStore& store = accounts.notifications();
+HttpResponse handle_preferences(NotificationStore& store, identity::AccountStore& accounts,
+                                const Manifest& manifest, const identity::Account& account,
+                                const HttpRequest& request) {
   if (request.method == "GET") return json_response(200, preferences_json(store.preferences(account.id), account));
   if (request.method != "PUT") return json_error(405, "method_not_allowed", "use GET or PUT");
   if (request.body.size() > 32 * 1024) return json_error(413, "body_too_large", "at most 32 KiB");

@@ -11,6 +11,7 @@
 #include "runtime/http/http_message.h"
 #include "runtime/identity/account_store.h"
 #include "runtime/manifest/manifest.h"
+#include "runtime/notify/notification_store.h"
 
 namespace machi::notify {
 
@@ -24,7 +25,7 @@ HttpResponse handle_inbox(NotificationStore& store, const identity::Account& acc
 // critical notifications are delivered anyway. quiet_hours: local times (the municipality's zone)
 // during which pushes wait (the inbox still receives); critical ones are pushed at once.
 // language: the resident's language (one of the manifest's locales). PUT changes the fields given.
-HttpResponse handle_preferences(identity::AccountStore& accounts, const Manifest& manifest,
+HttpResponse handle_preferences(NotificationStore& store, identity::AccountStore& accounts, const Manifest& manifest,
                                 const identity::Account& account, const HttpRequest& request);
 
 }  // namespace machi::notify

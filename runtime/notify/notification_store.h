@@ -3,7 +3,7 @@
 // in one statement). A notification is committed before anyone is told it exists; the unique
 // (account, source, key) makes every add idempotent, so a relay that crashes and repeats an add
 // still leaves exactly one copy in the inbox.
-// Thread-safety: every method is thread-safe (it shares the account store's connection and lock).
+// Thread-safety: every method is thread-safe (the runtime database's connection behind its lock).
 #pragma once
 
 #include <sqlite3.h>
@@ -18,12 +18,13 @@
 
 #include "runtime/notify/notification.h"
 #include "runtime/status.h"
+#include "runtime/storage/runtime_database.h"
 
 namespace machi::notify {
 
 class NotificationStore {
  public:
-  NotificationStore(sqlite3* db, std::mutex& mutex) : db_(db), mutex_(mutex) {}
+  explicit NotificationStore(storage::RuntimeDatabase& db) : db_(db.get()), mutex_(db.mutex()) {}
 
   struct Added {
     int64_t id = 0;

@@ -17,10 +17,10 @@ Result<NotificationStore::Added> Notifier::deliver(identity::MunicipalityIdentit
                                                    int64_t account_id, const Notification& n) {
   // A category the resident muted for this source is not delivered — unless it is critical
   // (disaster warnings reach everyone).
-  if (n.urgency != "critical" && identity.accounts().notifications().muted(account_id, n.source, n.category)) {
+  if (n.urgency != "critical" && identity.notifications().muted(account_id, n.source, n.category)) {
     return NotificationStore::Added{0, false};
   }
-  auto added = identity.accounts().notifications().add(account_id, n);
+  auto added = identity.notifications().add(account_id, n);
   if (!added || !added.value().inserted || !live_) return added;
   publish(municipality_id, account_id, n, added.value().id, identity);
   return added;
@@ -39,7 +39,7 @@ void Notifier::publish(std::string_view municipality_id, int64_t account_id, con
 size_t Notifier::relay(const MunicipalitySnapshot& m, int64_t now_ms) {
   if (!m.identity) return 0;
   size_t moved = 0;
-  auto& store = m.identity->accounts().notifications();
+  auto& store = m.identity->notifications();
   for (const auto& app : m.apps) {
     const std::string& mount = app->entry.id;
     // A batch of up to 500 items becomes inbox rows in one transaction, then leaves the outbox
@@ -49,7 +49,7 @@ size_t Notifier::relay(const MunicipalitySnapshot& m, int64_t now_ms) {
           std::vector<std::pair<int64_t, Notification>> batch;
           batch.reserve(items.size());
           for (const storage::OutboxItem& item : items) {
-            auto account = m.identity->accounts().account_for_subject(mount, item.subject);
+            auto account = m.identity->consents().account_for_subject(mount, item.subject);
             if (!account) {
               // The resident deleted their account after the plugin wrote this: nobody to tell.
               log_line(LogLevel::kInfo, "notify", "recipient gone; notification dropped",

@@ -12,6 +12,7 @@
 
 #include "runtime/http/http_message.h"
 #include "runtime/identity/account_store.h"
+#include "runtime/notify/notification_store.h"
 #include "runtime/manifest/manifest.h"
 
 namespace machi::notify {

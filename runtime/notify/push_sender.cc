@@ -60,7 +60,7 @@ std::string PushSender::vapid_header(const MunicipalitySnapshot& m, const std::s
 PushSender::Stats PushSender::run(const MunicipalitySnapshot& m, int64_t now_ms, size_t limit) {
   Stats total;
   if (!m.identity) return total;
-  NotificationStore& store = m.identity->accounts().notifications();
+  NotificationStore& store = m.identity->notifications();
   std::vector<NotificationStore::PushItem> items = store.due_pushes(now_ms, limit);
   // Several requests in flight: each waits mostly on the network (TLS handshake, the service).
   std::atomic<size_t> next{0};

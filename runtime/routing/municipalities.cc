@@ -185,7 +185,7 @@ std::shared_ptr<const MunicipalitySnapshot> Municipalities::build(
       options.data_dir = entry.data_dir;
       options.known_subject = [identity = std::weak_ptr(identity), mount = entry.id](std::string_view subject) {
         auto id = identity.lock();
-        return id && id->accounts().account_for_subject(mount, subject).has_value();
+        return id && id->consents().account_for_subject(mount, subject).has_value();
       };
       if (remote) {
         RemoteOptions remote_options;
@@ -313,9 +313,9 @@ std::vector<std::string> Municipalities::load(const std::filesystem::path& given
   for (const std::string& host : next->manifest.hostnames) hosts_[host] = next;
   // Erasures owed since a resident deleted their account while a mini-app was disabled.
   for (const auto& app : next->apps) {
-    for (const std::string& subject : identity->accounts().pending_erasures(app->entry.id)) {
+    for (const std::string& subject : identity->consents().pending_erasures(app->entry.id)) {
       if (app->instance->erase_subject(subject)) {
-        identity->accounts().remove_pending_erasure(app->entry.id, subject);
+        identity->consents().remove_pending_erasure(app->entry.id, subject);
       } else {
         log_line(LogLevel::kError, "identity", "pending erasure failed; retried at the next load",
                  {{"mini_app", app->entry.id}});

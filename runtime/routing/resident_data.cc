@@ -22,7 +22,7 @@ HttpResponse export_resident_data(const MunicipalitySnapshot& m, const identity:
                                     : json::value(json::object{{"error", data.error()}});
   }
   json::array notifications;
-  for (const auto& n : m.identity->accounts().notifications().all(account.id)) {
+  for (const auto& n : m.identity->notifications().all(account.id)) {
     notifications.push_back(notify::to_json(n));
   }
   HttpResponse r;
@@ -55,7 +55,7 @@ HttpResponse delete_resident(const MunicipalitySnapshot& m, const identity::Acco
   for (const MiniAppEntry& entry : m.manifest.mini_apps) {
     if (m.find(entry.id)) continue;
     std::string subject = m.identity->pairwise_subject(entry.id, account.public_id);
-    if (!m.identity->accounts().add_pending_erasure(entry.id, subject)) {
+    if (!m.identity->consents().add_pending_erasure(entry.id, subject)) {
       return json_error(500, "internal", "deleting the account failed; please retry");
     }
   }
@@ -184,7 +184,7 @@ HttpResponse handle_info_cards(const MunicipalitySnapshot& m, const identity::Ac
 
 HttpResponse handle_consents(const MunicipalitySnapshot& m, const identity::Account& account,
                              const HttpRequest& request, std::string_view mount_id) {
-  identity::AccountStore& store = m.identity->accounts();
+  identity::ConsentStore& store = m.identity->consents();
   if (mount_id.empty()) {
     if (request.method != "GET") return json_error(405, "method_not_allowed", "use GET");
     json::array list;

@@ -369,7 +369,7 @@ void Router::to_auth_api(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
       HttpResponse error;
       auto account = auth_.authenticated_account(request, *m->identity, issuer, error);
       if (!account) return reply(std::move(error));
-      return reply(notify::handle_push_subscriptions(m->identity->accounts().notifications(),
+      return reply(notify::handle_push_subscriptions(m->identity->notifications(),
                                                      m->manifest, *account, request,
                                                      std::string_view(path).substr(21)));
     }
@@ -391,13 +391,13 @@ void Router::to_auth_api(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
       HttpResponse error;
       auto account = auth_.authenticated_account(request, *m->identity, issuer, error);
       if (!account) return reply(std::move(error));
-      return reply(notify::handle_preferences(m->identity->accounts(), m->manifest, *account, request));
+      return reply(notify::handle_preferences(m->identity->notifications(), m->identity->accounts(), m->manifest, *account, request));
     }
     if (path == "me/notifications" || path.starts_with("me/notifications/")) {
       HttpResponse error;
       auto account = auth_.authenticated_account(request, *m->identity, issuer, error);
       if (!account) return reply(std::move(error));
-      return reply(notify::handle_inbox(m->identity->accounts().notifications(), *account, request,
+      return reply(notify::handle_inbox(m->identity->notifications(), *account, request,
                                         std::string_view(path).substr(16)));
     }
     if (consents) {
@@ -673,7 +673,7 @@ void Router::to_mini_app(std::shared_ptr<const MunicipalitySnapshot> m, HttpRequ
         return false;
       }
       auto reader = identity->accounts().by_public_id(staff);
-      Status logged = identity->accounts().add_disclosure(
+      Status logged = identity->consents().add_disclosure(
           resident->id, {identity::unix_now() * 1000, reader ? reader->login : "staff", mount, "sub"});
       if (!logged) {
         out = "the disclosure could not be logged, so nothing was disclosed";
