@@ -83,7 +83,7 @@ Result<Account> AccountStore::create(const Account& account) {
   q.bind(1, a.public_id).bind(2, a.login).bind(3, a.password_hash).bind(4, a.display_name);
   q.bind(5, a.language).bind(6, a.audience).bind(7, a.assurance).bind(8, a.created_ms);
   int rc = q.step();
-  if ((rc & 0xff) == SQLITE_CONSTRAINT) return Status::error("login_taken");
+  if ((rc & 0xff) == SQLITE_CONSTRAINT) return Status::error(StatusCode::kAlreadyExists, "the login is already registered");
   if (rc != SQLITE_DONE) return Status::error(std::string("storing the account failed: ") + sqlite3_errmsg(db_.get()));
   a.id = sqlite3_last_insert_rowid(db_.get());
   {

@@ -43,7 +43,7 @@ class AccountStore {
   // Loads every account's token epoch.
   explicit AccountStore(storage::RuntimeDatabase& db);
 
-  // Fails with message "login_taken" when the login exists (case-insensitively).
+  // Fails with kAlreadyExists when the login exists (case-insensitively).
   Result<Account> create(const Account& account);
   std::optional<Account> by_login(std::string_view login);
   std::optional<Account> by_public_id(std::string_view public_id);

@@ -222,7 +222,7 @@ HttpResponse AuthApi::register_account(const HttpRequest& r, MunicipalityIdentit
   a.password_hash = hashed.value();
   auto created = id.accounts().create(a);
   if (!created) {
-    if (created.error() == "login_taken") {
+    if (created.code() == StatusCode::kAlreadyExists) {
       id.sign_ins().record_failure(signup_key, now_ms());
       return json_error(409, "login_taken", "/login is already registered");
     }

@@ -1,5 +1,5 @@
 /*
- * Machi plugin ABI 1.1 — the only contract between the Machi runtime and a mini-app plugin.
+ * Machi plugin ABI 1.3 — the only contract between the Machi runtime and a mini-app plugin.
  *
  * Conventions, in five lines:
  *   1. Names: `machi_plugin_negotiate` is the one symbol a plugin exports; `on_*` are hooks the

@@ -42,7 +42,8 @@ TEST_CASE("accounts: a login is taken case-insensitively; the epoch moves with a
   twin.display_name = "x";
   auto taken = s.accounts.create(twin);
   REQUIRE_FALSE(taken.is_ok());
-  CHECK(taken.error() == "login_taken");
+  CHECK(taken.code() == StatusCode::kAlreadyExists);
+  CHECK(taken.error() == "the login is already registered");
   CHECK(s.accounts.by_login("HANAKO@example.jp")->id == a.id);
   CHECK(s.accounts.token_epoch(a.public_id) == 0u);
   REQUIRE(s.accounts.set_password(a.id, "scrypt$new"));
